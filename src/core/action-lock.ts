@@ -1,0 +1,107 @@
+/**
+ * One workbench action at a time, across every process of the user: the app, any number of CLIs
+ * and the launchd agent. The lock is a file created exclusively in WORKBENCH_HOME holding the
+ * owner's pid and action; a lock whose owner died is taken over.
+ */
+import { closeSync, constants, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { LockError } from './errors.js';
+
+interface LockRecord {
+  pid: number;
+  action: string;
+  since: string;
+}
+
+export interface LockOptions {
+  /** How long to wait for another action to finish before giving up. */
+  waitMs: number;
+  pollMs?: number;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The action under way, or null when no live process holds the lock. */
+export function readLockHolder(path: string): LockRecord | null {
+  let record: LockRecord;
+  try {
+    record = JSON.parse(readFileSync(path, 'utf8')) as LockRecord;
+  } catch {
+    return null;
+  }
+  if (typeof record.pid !== 'number' || !isAlive(record.pid)) return null;
+
+  return record;
+}
+
+function tryCreate(path: string, action: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+  const record: LockRecord = { pid: process.pid, action, since: new Date().toISOString() };
+  writeSync(fd, JSON.stringify(record));
+  closeSync(fd);
+
+  return true;
+}
+
+/** Removes a lock file whose owner is gone; a live owner's lock is left alone. */
+function removeIfStale(path: string): void {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return;
+  }
+  let pid: number | undefined;
+  try {
+    pid = (JSON.parse(text) as Partial<LockRecord>).pid;
+  } catch {
+    // Written by a process killed between create and write: treat as stale.
+  }
+  if (typeof pid === 'number' && isAlive(pid)) return;
+  try {
+    // Re-read right before unlinking so a lock taken over meanwhile is not removed.
+    if (readFileSync(path, 'utf8') === text) unlinkSync(path);
+  } catch {
+    // Someone else removed it.
+  }
+}
+
+/** Runs `work` while holding the lock; waits for a running action up to `waitMs`. */
+export async function withActionLock<T>(path: string, action: string, options: LockOptions, work: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + options.waitMs;
+  while (!tryCreate(path, action)) {
+    removeIfStale(path);
+    if (tryCreate(path, action)) break;
+    if (Date.now() >= deadline) {
+      const holder = readLockHolder(path);
+      const who = holder ? `${holder.action} (pid ${holder.pid}, since ${holder.since})` : 'another action';
+      throw new LockError(`another workbench action is still running: ${who}`, {
+        hint: 'wait for it to finish and try again',
+      });
+    }
+    await sleep(options.pollMs ?? 100);
+  }
+  try {
+    return await work();
+  } finally {
+    try {
+      unlinkSync(path);
+    } catch {
+      // Already removed.
+    }
+  }
+}
