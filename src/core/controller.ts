@@ -14,7 +14,7 @@ import type { Logger } from './logger.js';
 import { AGENT_LABEL, type WorkbenchPaths } from './platform.js';
 import type { Settings } from './settings.js';
 import type { WorkbenchStatus } from './status-model.js';
-import { workbenchRunSpec } from './workbench-agent.js';
+import { ensureVolumes, workbenchRunSpec } from './workbench-agent.js';
 
 export interface ControllerDeps {
   paths: WorkbenchPaths;
@@ -111,6 +111,7 @@ export class WorkbenchController {
       });
     }
     if (current) await container.delete(settings.containerName, { force: true });
+    await ensureVolumes(container);
 
     if (route === 'agent') {
       logger.info('starting the workbench through its launchd agent');

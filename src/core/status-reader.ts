@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { readLockHolder } from './action-lock.js';
 import type { ContainerClient, ContainerSummary } from './container-client.js';
 import { CommandError, describeError, WorkbenchError } from './errors.js';
+import { keepAwakeFromList } from './keep-awake.js';
 import type { LaunchAgentManager } from './launch-agent.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { AGENT_LABEL, AWAKE_AGENT_LABEL, type WorkbenchPaths } from './platform.js';
@@ -136,8 +137,8 @@ export class StatusReader {
       observation.launchAgent.pid = agent.pid;
       observation.launchAgent.lastExit = agent.status;
     }
-    const awake = rows.get(AWAKE_AGENT_LABEL);
-    observation.keepAwake.active = awakeInstalled && awake !== undefined && awake.pid !== null;
+    const { enabled, active } = keepAwakeFromList(awakeInstalled, rows.get(AWAKE_AGENT_LABEL));
+    observation.keepAwake = { enabled, active };
   }
 
   #observeSupervisor(observation: StatusObservation, now: number): void {

@@ -43,6 +43,14 @@ export function workbenchRunSpec(settings: Settings, paths: WorkbenchPaths): Run
   };
 }
 
+/** Creates whichever of the three named volumes is missing (they outlive every container). */
+export async function ensureVolumes(container: ContainerClient): Promise<void> {
+  const existing = new Set((await container.volumeList()).map((volume) => volume.name));
+  for (const { name } of Object.values(VOLUMES)) {
+    if (!existing.has(name)) await container.volumeCreate(name);
+  }
+}
+
 export interface AgentProgramOptions {
   /** The argv prefix that runs `workbench agent run`, e.g. `[node, /…/dist/cli.js]`. */
   programPrefix: readonly string[];
@@ -103,6 +111,7 @@ export async function runAgentProgram(deps: RunAgentDeps): Promise<number> {
     return 0;
   }
   if (existing) await container.delete(settings.containerName, { force: true });
+  await ensureVolumes(container);
 
   const args = container.runArgs(workbenchRunSpec(settings, deps.paths), { detach: false });
   logger.info('running the workbench container in the foreground', { name: settings.containerName });

@@ -6,6 +6,9 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 
 import { ContainerClient } from './container-client.js';
+import { checkEnvFiles, fileNameOf, maskedEntries, readEnvStatus, revealEnvValue, saveEnvChanges, type EnvProblem } from './env/index.js';
+import { runHostDoctor } from './doctor/host-doctor.js';
+import { findPackageRoot, runSetup } from './setup.js';
 import { WorkbenchController } from './controller.js';
 import { WorkbenchError } from './errors.js';
 import { KeepAwake } from './keep-awake.js';
@@ -16,7 +19,7 @@ import { SettingsStore, type Settings } from './settings.js';
 import type { EnvFileView as EnvStatusView, WorkbenchStatus } from './status-model.js';
 import { StatusReader } from './status-reader.js';
 import { runAgentProgram, workbenchAgentDefinition } from './workbench-agent.js';
-import type { ActionOutcome } from './workbench-api.js';
+import type { ActionOutcome, DoctorReport, EnvFileName, EnvFileView, EnvProblemView, WorkbenchApi } from './workbench-api.js';
 
 export interface WorkbenchOptions {
   env?: NodeJS.ProcessEnv;
@@ -44,7 +47,7 @@ export interface AgentStatus {
 
 const SUPERVISOR_LOG_LIMIT = 2 * 1024 * 1024;
 
-export class Workbench {
+export class Workbench implements WorkbenchApi {
   readonly paths: WorkbenchPaths;
   readonly settingsStore: SettingsStore;
   readonly logger: Logger;
@@ -71,15 +74,26 @@ export class Workbench {
   }
 
   container(): ContainerClient {
-    return new ContainerClient({ path: this.commands().container, logger: this.logger.child('container') });
+    return new ContainerClient({ path: this.commands().container, logger: this.logger.child('container'), env: this.#env });
   }
 
   launchd(): LaunchAgentManager {
-    return new LaunchAgentManager({ launchctlPath: this.commands().launchctl, uid: currentUid(), logger: this.logger.child('launchd') });
+    return new LaunchAgentManager({
+      launchctlPath: this.commands().launchctl,
+      uid: currentUid(),
+      logger: this.logger.child('launchd'),
+      env: this.#env,
+    });
   }
 
   keepAwake(): KeepAwake {
-    return new KeepAwake({ paths: this.paths, commands: this.commands(), uid: currentUid(), logger: this.logger.child('keep-awake') });
+    return new KeepAwake({
+      paths: this.paths,
+      commands: this.commands(),
+      uid: currentUid(),
+      logger: this.logger.child('keep-awake'),
+      env: this.#env,
+    });
   }
 
   controller(): WorkbenchController {
@@ -201,9 +215,95 @@ export class Workbench {
     return this.container().logs(name, { lines: options.lines });
   }
 
-  /** File facts for the status model, read without changing anything. */
+  /** First-run setup (env files, token, volumes, image) as `workbench setup` does it. */
+  async setup(options: { image?: string } = {}): Promise<ActionOutcome> {
+    const packageRoot = findPackageRoot();
+    if (packageRoot === null && options.image === undefined) {
+      throw new WorkbenchError('cannot find assets/container/Containerfile next to the workbench', {
+        hint: 'reinstall the app, or name an existing image',
+      });
+    }
+    const report = await runSetup(
+      {
+        paths: this.paths,
+        container: this.container(),
+        settings: this.settingsStore,
+        packageRoot: packageRoot ?? process.cwd(),
+        logger: this.logger.child('setup'),
+      },
+      options.image === undefined ? {} : { image: options.image },
+    );
+    const left = report.problems.filter((found) => found.severity === 'error').length;
+    const message = left === 0
+      ? 'Setup complete.'
+      : `Setup complete; ${left} value${left === 1 ? '' : 's'} still to fill in the env files.`;
+
+    return { message, status: await this.status() };
+  }
+
+  /** One env file for the editor: entries with secrets masked, problems of both files, repairs. */
+  async readEnvFile(name: EnvFileName): Promise<EnvFileView> {
+    const report = checkEnvFiles(this.paths.envDir);
+    const state = report.files[name];
+    if (state.refused) throw state.refused;
+
+    return {
+      name,
+      path: state.path,
+      exists: state.exists,
+      entries: maskedEntries(state.document),
+      problems: report.problems.map(toProblemView),
+      repairs: report.repairs,
+    };
+  }
+
+  /** The real value of one key, for the editor's reveal button. */
+  async revealEnvValue(name: EnvFileName, key: string): Promise<string> {
+    const value = revealEnvValue(this.paths.envDir, name, key);
+    if (value === null) throw new WorkbenchError(`${key} is not set in ${fileNameOf(name)}`);
+
+    return value;
+  }
+
+  /** Applies the changes and saves the file atomically with mode 0600. */
+  async saveEnvFile(name: EnvFileName, changes: Record<string, string | null>): Promise<EnvFileView> {
+    const saved = saveEnvChanges(this.paths.envDir, name, changes);
+    this.logger.info('env file saved', { file: fileNameOf(name), keys: Object.keys(changes).join(',') });
+
+    return {
+      name,
+      path: saved.state.path,
+      exists: saved.state.exists,
+      entries: maskedEntries(saved.state.document),
+      problems: saved.problems.map(toProblemView),
+      repairs: saved.repairs,
+    };
+  }
+
+  /** Host checks and the in-container doctor, merged into one report. */
+  async runDoctor(): Promise<DoctorReport> {
+    return runHostDoctor({
+      paths: this.paths,
+      commands: this.commands(),
+      settings: this.settings(),
+      uid: currentUid(),
+      env: this.#env,
+      launchd: this.launchd(),
+      keepAwake: this.keepAwake(),
+    });
+  }
+
+  readSettings(): Settings {
+    return this.settings();
+  }
+
+  saveSettings(change: Partial<Settings>): Settings {
+    return this.settingsStore.update(change);
+  }
+
+  /** Both env files as the status model shows them, read and validated without changing anything. */
   envStatusViews(): { runtime: EnvStatusView; bridge: EnvStatusView } {
-    return { runtime: statEnvFile(this.paths.runtimeEnv), bridge: statEnvFile(this.paths.bridgeEnv) };
+    return readEnvStatus(this.paths.envDir);
   }
 
   #agentProgramPrefix(): readonly string[] {
@@ -216,6 +316,10 @@ export class Workbench {
   }
 }
 
+function toProblemView(found: EnvProblem): EnvProblemView {
+  return { code: found.code, severity: found.severity, file: found.file, line: found.line, key: found.key, message: found.message };
+}
+
 function defaultLogger(paths: WorkbenchPaths, env: NodeJS.ProcessEnv): Logger {
   const sinks: LogSink[] = [];
   try {
@@ -226,16 +330,6 @@ function defaultLogger(paths: WorkbenchPaths, env: NodeJS.ProcessEnv): Logger {
   if (env.WORKBENCH_DEBUG) sinks.push(stderrSink);
 
   return new Logger('workbench', { sinks, level: env.WORKBENCH_DEBUG ? 'debug' : 'info' });
-}
-
-function statEnvFile(path: string): EnvStatusView {
-  try {
-    const mode = statSync(path).mode & 0o777;
-    const problems = mode === 0o600 ? [] : [`mode is ${mode.toString(8).padStart(4, '0')}, should be 0600`];
-    return { path, exists: true, mode: mode.toString(8).padStart(4, '0'), ok: problems.length === 0, problems };
-  } catch {
-    return { path, exists: false, mode: null, ok: false, problems: ['the file does not exist'] };
-  }
 }
 
 function tailFile(path: string, lines: number): string {

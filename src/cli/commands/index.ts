@@ -2,8 +2,12 @@
 import type { CliCommand } from '../command.js';
 import { agentCommand } from './agent.js';
 import { awakeCommand } from './awake.js';
+import { doctorCommand } from './doctor.js';
+import { envCommand } from './env.js';
 import { logsCommand, restartCommand, startCommand, stopCommand } from './lifecycle.js';
+import { setupCommand } from './setup.js';
 import { statusCommand } from './status.js';
+import { teardownCommand } from './teardown.js';
 
 export const COMMANDS: readonly CliCommand[] = [
   statusCommand,
@@ -12,5 +16,9 @@ export const COMMANDS: readonly CliCommand[] = [
   restartCommand,
   agentCommand,
   awakeCommand,
+  envCommand,
+  doctorCommand,
   logsCommand,
+  setupCommand,
+  teardownCommand,
 ];
