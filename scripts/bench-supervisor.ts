@@ -31,7 +31,10 @@ export interface BenchWorkbench {
   /** status.json as it is now, or null while it is missing or being replaced. */
   readStatus(): SupervisorStatus | null;
   /** Polls status.json every millisecond until `predicate` holds; resolves the time it took. */
-  waitForStatus(predicate: (status: SupervisorStatus) => boolean, timeoutMs?: number): Promise<number>;
+  waitForStatus(
+    predicate: (status: SupervisorStatus) => boolean,
+    timeoutMs?: number,
+  ): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -63,13 +66,27 @@ async function freePort(): Promise<number> {
 }
 
 function writeEnv(path: string, values: Record<string, string>): void {
-  writeFileSync(path, `${Object.entries(values).map(([key, value]) => `${key}=${value}`).join('\n')}\n`, { mode: 0o600 });
+  writeFileSync(
+    path,
+    `${Object.entries(values)
+      .map(([key, value]) => `${key}=${value}`)
+      .join('\n')}\n`,
+    { mode: 0o600 },
+  );
 }
 
 /** Starts a supervisor with production timings except `env` overrides. */
-export async function startBenchWorkbench(paths: BenchPaths, env: Record<string, string> = {}): Promise<BenchWorkbench> {
+export async function startBenchWorkbench(
+  paths: BenchPaths,
+  env: Record<string, string> = {},
+): Promise<BenchWorkbench> {
   const root = mkdtempSync(join(tmpdir(), 'wb-bench-'));
-  const dirs = { env: join(root, 'env'), status: join(root, 'status'), workspace: join(root, 'workspace'), state: join(root, 'state') };
+  const dirs = {
+    env: join(root, 'env'),
+    status: join(root, 'status'),
+    workspace: join(root, 'workspace'),
+    state: join(root, 'state'),
+  };
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true, mode: 0o700 });
   const bridgeEntry = join(root, 'telegram-bridge', 'src', 'index.mjs');
   mkdirSync(join(root, 'telegram-bridge', 'src'), { recursive: true });
@@ -80,7 +97,10 @@ export async function startBenchWorkbench(paths: BenchPaths, env: Record<string,
   const telegram = await startTelegramMock();
   const port = await freePort();
   const token = randomBytes(32).toString('hex');
-  writeEnv(join(dirs.env, 'runtime.env'), { CODEWHALE_RUNTIME_TOKEN: token, CODEWHALE_RUNTIME_PORT: String(port) });
+  writeEnv(join(dirs.env, 'runtime.env'), {
+    CODEWHALE_RUNTIME_TOKEN: token,
+    CODEWHALE_RUNTIME_PORT: String(port),
+  });
   writeEnv(join(dirs.env, 'telegram-bridge.env'), {
     TELEGRAM_BOT_TOKEN: `100000:${randomBytes(27).toString('base64url')}`,
     CODEWHALE_RUNTIME_TOKEN: token,
@@ -93,9 +113,17 @@ export async function startBenchWorkbench(paths: BenchPaths, env: Record<string,
   const child: ChildProcess = spawn(process.execPath, [paths.supervisorScript], {
     stdio: 'ignore',
     env: {
-      PATH: process.env.PATH, HOME: root, WORKBENCH_ENV_DIR: dirs.env, WORKBENCH_STATUS_DIR: dirs.status,
-      WORKBENCH_WORKSPACE: dirs.workspace, CODEWHALE_BIN: paths.fakeCodewhale, WORKBENCH_BRIDGE_ENTRY: bridgeEntry,
-      WORKBENCH_NODE_BIN: process.execPath, WORKBENCH_RUN_AS: 'none', WORKBENCH_VOLUME_DIRS: '', ...env,
+      PATH: process.env.PATH,
+      HOME: root,
+      WORKBENCH_ENV_DIR: dirs.env,
+      WORKBENCH_STATUS_DIR: dirs.status,
+      WORKBENCH_WORKSPACE: dirs.workspace,
+      CODEWHALE_BIN: paths.fakeCodewhale,
+      WORKBENCH_BRIDGE_ENTRY: bridgeEntry,
+      WORKBENCH_NODE_BIN: process.execPath,
+      WORKBENCH_RUN_AS: 'none',
+      WORKBENCH_VOLUME_DIRS: '',
+      ...env,
     },
   });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
@@ -116,7 +144,8 @@ export async function startBenchWorkbench(paths: BenchPaths, env: Record<string,
       for (;;) {
         const status = readStatus();
         if (status && predicate(status)) return performance.now() - started;
-        if (performance.now() - started > timeoutMs) throw new Error('status.json did not reach the expected state');
+        if (performance.now() - started > timeoutMs)
+          throw new Error('status.json did not reach the expected state');
         await new Promise((resolve) => setTimeout(resolve, 1));
       }
     },
@@ -145,13 +174,18 @@ export async function measureRestart(
 ): Promise<{ service: string; restartDelayMs: number; recoveredMs: number }> {
   const service = options.service ?? 'runtime';
   const restartDelayMs = options.restartDelayMs ?? 1000;
-  const bench = await startBenchWorkbench(paths, { WORKBENCH_RESTART_DELAY_MS: String(restartDelayMs) });
+  const bench = await startBenchWorkbench(paths, {
+    WORKBENCH_RESTART_DELAY_MS: String(restartDelayMs),
+  });
   try {
     await bench.waitForStatus(bothRunning);
     const pid = bench.readStatus()!.services[service].pid!;
     const started = performance.now();
     process.kill(pid, 'SIGKILL');
-    await bench.waitForStatus((status) => status.services[service].state === 'running' && status.services[service].pid !== pid);
+    await bench.waitForStatus(
+      (status) =>
+        status.services[service].state === 'running' && status.services[service].pid !== pid,
+    );
 
     return { service, restartDelayMs, recoveredMs: performance.now() - started };
   } finally {
@@ -207,7 +241,10 @@ export async function measureSupervisorResources(
     const ticks = readCpuTicks(bench.supervisorPid) - before;
     const seconds = (performance.now() - started) / 1000;
 
-    return { rssBytes: readRssBytes(bench.supervisorPid), cpuPercent: (ticks / 100 / seconds) * 100 };
+    return {
+      rssBytes: readRssBytes(bench.supervisorPid),
+      cpuPercent: (ticks / 100 / seconds) * 100,
+    };
   } finally {
     await bench.stop();
   }

@@ -18,7 +18,12 @@ import { buildStatus, type StatusObservation } from '../src/core/status-model.js
 import { judgeHeartbeat, readStatusFile, staleAfterMs } from '../src/core/supervisor-status.js';
 import { RefreshScheduler, type SchedulerClock } from '../src/main/refresh-scheduler.js';
 import { createWorkbenchWorld, type WorkbenchWorld } from '../test/helpers/workbench-world.js';
-import { measureRestart, measureStatusLatency, measureSupervisorResources, type BenchPaths } from './bench-supervisor.js';
+import {
+  measureRestart,
+  measureStatusLatency,
+  measureSupervisorResources,
+  type BenchPaths,
+} from './bench-supervisor.js';
 
 interface Figure {
   name: string;
@@ -30,11 +35,19 @@ interface Figure {
 const figures: Figure[] = [];
 
 function record(name: string, value: number, unit: string, limit: number, digits = 1): void {
-  figures.push({ name, value: `${value.toFixed(digits)} ${unit}`, target: `≤ ${limit} ${unit}`, met: value <= limit });
+  figures.push({
+    name,
+    value: `${value.toFixed(digits)} ${unit}`,
+    target: `≤ ${limit} ${unit}`,
+    met: value <= limit,
+  });
   console.log(`  ${name}: ${value.toFixed(digits)} ${unit} (target ≤ ${limit} ${unit})`);
 }
 
-async function averageOf(count: number, work: () => Promise<unknown>): Promise<{ wallMs: number; cpuMs: number; processes: number }> {
+async function averageOf(
+  count: number,
+  work: () => Promise<unknown>,
+): Promise<{ wallMs: number; cpuMs: number; processes: number }> {
   const startedProcesses = commandStats.started;
   const cpu = process.cpuUsage();
   const started = performance.now();
@@ -42,34 +55,60 @@ async function averageOf(count: number, work: () => Promise<unknown>): Promise<{
   const wallMs = (performance.now() - started) / count;
   const used = process.cpuUsage(cpu);
 
-  return { wallMs, cpuMs: (used.user + used.system) / 1000 / count, processes: (commandStats.started - startedProcesses) / count };
+  return {
+    wallMs,
+    cpuMs: (used.user + used.system) / 1000 / count,
+    processes: (commandStats.started - startedProcesses) / count,
+  };
 }
 
 /** The observation a refresh of a running workbench makes, from outputs captured once. */
 async function captureRefreshInputs(world: WorkbenchWorld) {
-  const ls = await runCommand(world.commands.container, ['ls', '--all', '--format', 'json'], { timeoutMs: 10_000, env: world.env });
-  const list = await runCommand(world.commands.launchctl, ['list'], { timeoutMs: 10_000, env: world.env });
+  const ls = await runCommand(world.commands.container, ['ls', '--all', '--format', 'json'], {
+    timeoutMs: 10_000,
+    env: world.env,
+  });
+  const list = await runCommand(world.commands.launchctl, ['list'], {
+    timeoutMs: 10_000,
+    env: world.env,
+  });
 
   return { lsStdout: ls.stdout, listStdout: list.stdout };
 }
 
 /** The core's own work for one refresh, with the command outputs already in hand. */
-function processRefresh(world: WorkbenchWorld, inputs: { lsStdout: string; listStdout: string }): void {
+function processRefresh(
+  world: WorkbenchWorld,
+  inputs: { lsStdout: string; listStdout: string },
+): void {
   const paths = world.paths();
-  const elements = (JSON.parse(inputs.lsStdout) as unknown[]).map((element) => containerElementSchema.parse(element));
+  const elements = (JSON.parse(inputs.lsStdout) as unknown[]).map((element) =>
+    containerElementSchema.parse(element),
+  );
   const rows = parseListOutput(inputs.listStdout);
   const read = readStatusFile(paths.statusFile);
-  const stale = read.ok ? judgeHeartbeat(read.status, null, Date.now(), staleAfterMs(read.status)).stale : false;
+  const stale = read.ok
+    ? judgeHeartbeat(read.status, null, Date.now(), staleAfterMs(read.status)).stale
+    : false;
   const observation: StatusObservation = {
     now: new Date(),
     containerName: 'codewhale-workbench',
     image: 'codewhale-workbench:latest',
     system: { installed: true, running: true, version: '1.2.2' },
     systemError: null,
-    container: elements.length > 0 ? { state: 'running', image: 'i', startedAt: null, cpus: 4, memoryBytes: 1 } : null,
+    container:
+      elements.length > 0
+        ? { state: 'running', image: 'i', startedAt: null, cpus: 4, memoryBytes: 1 }
+        : null,
     imagePresent: null,
     supervisor: { read, stale },
-    launchAgent: { label: AGENT_LABEL, installed: true, loaded: rows.has(AGENT_LABEL), pid: rows.get(AGENT_LABEL)?.pid ?? null, lastExit: null },
+    launchAgent: {
+      label: AGENT_LABEL,
+      installed: true,
+      loaded: rows.has(AGENT_LABEL),
+      pid: rows.get(AGENT_LABEL)?.pid ?? null,
+      lastExit: null,
+    },
     keepAwake: { enabled: true, active: rows.get(AWAKE_AGENT_LABEL)?.pid != null },
     envFiles: readEnvStatus(paths.envDir),
     action: null,
@@ -87,13 +126,25 @@ async function benchStatusRefresh(): Promise<void> {
     await workbench.start({ wait: true });
     await workbench.status();
     const running = await averageOf(10, () => workbench.status());
-    record('processes per refresh, running (agent and keep-awake on)', running.processes, 'processes', 2, 0);
+    record(
+      'processes per refresh, running (agent and keep-awake on)',
+      running.processes,
+      'processes',
+      2,
+      0,
+    );
 
     const inputs = await captureRefreshInputs(world);
     for (let index = 0; index < 20; index += 1) processRefresh(world, inputs);
     const own = await averageOf(200, async () => processRefresh(world, inputs));
     record("core's own work per refresh, apart from waiting on processes", own.wallMs, 'ms', 5, 2);
-    record('whole refresh, CPU time of this process (spawning included)', running.cpuMs, 'ms', 50, 1);
+    record(
+      'whole refresh, CPU time of this process (spawning included)',
+      running.cpuMs,
+      'ms',
+      50,
+      1,
+    );
 
     await workbench.setAgentEnabled(false);
     await workbench.setKeepAwake(false);
@@ -113,7 +164,10 @@ async function benchEnvFiles(): Promise<void> {
     const envDir = join(dir, 'env');
     setUpEnvFiles(envDir);
     let counter = 0;
-    const save = () => saveEnvChanges(envDir, 'bridge', { TELEGRAM_CHAT_ALLOWLIST: String(100_000 + (counter += 1)) });
+    const save = () =>
+      saveEnvChanges(envDir, 'bridge', {
+        TELEGRAM_CHAT_ALLOWLIST: String(100_000 + (counter += 1)),
+      });
     for (let index = 0; index < 5; index += 1) save();
     const result = await averageOf(50, async () => save());
     record('validate both files and save one (fsync included)', result.wallMs, 'ms', 20, 2);
@@ -133,9 +187,21 @@ async function benchSupervisor(): Promise<void> {
   };
   const delay = 1000;
   const runtime = await measureRestart(paths, { service: 'runtime', restartDelayMs: delay });
-  record('crashed runtime running again (restart delay 1000 ms)', runtime.recoveredMs, 'ms', delay + 200, 0);
+  record(
+    'crashed runtime running again (restart delay 1000 ms)',
+    runtime.recoveredMs,
+    'ms',
+    delay + 200,
+    0,
+  );
   const bridge = await measureRestart(paths, { service: 'bridge', restartDelayMs: delay });
-  record('crashed bridge running again (restart delay 1000 ms)', bridge.recoveredMs, 'ms', delay + 200, 0);
+  record(
+    'crashed bridge running again (restart delay 1000 ms)',
+    bridge.recoveredMs,
+    'ms',
+    delay + 200,
+    0,
+  );
   const latency = await measureStatusLatency(paths);
   record('status.json reflects a state change', latency.latencyMs, 'ms', 100, 1);
   const resources = await measureSupervisorResources(paths, { idleMs: 10_000 });
@@ -174,7 +240,13 @@ async function benchAppIdle(): Promise<void> {
     await settle();
   }
   scheduler.stop();
-  record('refreshes per 10 s over 10 idle minutes, menu closed', refreshes / (end / 10_000), 'refreshes', 1, 2);
+  record(
+    'refreshes per 10 s over 10 idle minutes, menu closed',
+    refreshes / (end / 10_000),
+    'refreshes',
+    1,
+    2,
+  );
 }
 
 // `npm run bench -- env app` runs only the sections named.
@@ -191,5 +263,10 @@ for (const [name, run] of Object.entries(sections)) {
 
 const missed = figures.filter((figure) => !figure.met);
 console.log('');
-console.log(missed.length === 0 ? `All ${figures.length} figures meet their targets.` : `${missed.length} of ${figures.length} figures miss their targets:`);
-for (const figure of missed) console.log(`  ${figure.name}: ${figure.value} (target ${figure.target})`);
+console.log(
+  missed.length === 0
+    ? `All ${figures.length} figures meet their targets.`
+    : `${missed.length} of ${figures.length} figures miss their targets:`,
+);
+for (const figure of missed)
+  console.log(`  ${figure.name}: ${figure.value} (target ${figure.target})`);

@@ -26,7 +26,11 @@ const nodeCommon = {
 
 /** One entry point per bin: `workbench`, `workbench-supervisor`, `workbench-doctor`. */
 async function buildBins() {
-  const bins = { cli: 'src/cli/main.ts', supervisor: 'src/supervisor/main.ts', doctor: 'src/supervisor/doctor-main.ts' };
+  const bins = {
+    cli: 'src/cli/main.ts',
+    supervisor: 'src/supervisor/main.ts',
+    doctor: 'src/supervisor/doctor-main.ts',
+  };
   for (const [name, entry] of Object.entries(bins)) {
     if (!existsSync(join(root, entry))) continue;
     await build({

@@ -71,9 +71,19 @@ window.renderIcon = async (svg, size, template) => {
 type IconRenderer = (svg: string, size: number, template: boolean) => Promise<string>;
 
 /** Draws an SVG at `size` pixels in the page and returns the PNG bytes. */
-async function renderPng(page: Page, svg: string, size: number, template: boolean): Promise<Buffer> {
+async function renderPng(
+  page: Page,
+  svg: string,
+  size: number,
+  template: boolean,
+): Promise<Buffer> {
   const dataUrl = await page.evaluate(
-    (job) => (globalThis as unknown as { renderIcon: IconRenderer }).renderIcon(job.svg, job.size, job.template),
+    (job) =>
+      (globalThis as unknown as { renderIcon: IconRenderer }).renderIcon(
+        job.svg,
+        job.size,
+        job.template,
+      ),
     { svg, size, template },
   );
 
@@ -81,7 +91,9 @@ async function renderPng(page: Page, svg: string, size: number, template: boolea
 }
 
 async function main(): Promise<void> {
-  const sources = readdirSync(sourceDir).filter((name) => name.endsWith('.svg')).sort();
+  const sources = readdirSync(sourceDir)
+    .filter((name) => name.endsWith('.svg'))
+    .sort();
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: CHROMIUM_ARGS,

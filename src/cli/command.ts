@@ -49,16 +49,22 @@ export function parseCommandArgs(
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
-    const message = (error as Error).message.split('\n')[0]!.replace(/\. To specify a positional.*$/, '');
+    const message = (error as Error).message
+      .split('\n')[0]!
+      .replace(/\. To specify a positional.*$/, '');
     throw new UsageError(`${command}: ${message}`, { hint: `see \`workbench ${command} --help\`` });
   }
   const count = parsed.positionals.length;
   if (count < positionals.min) {
-    throw new UsageError(`${command}: missing argument`, { hint: `see \`workbench ${command} --help\`` });
+    throw new UsageError(`${command}: missing argument`, {
+      hint: `see \`workbench ${command} --help\``,
+    });
   }
   if (count > positionals.max) {
     const extra = parsed.positionals.slice(positionals.max).join(' ');
-    throw new UsageError(`${command}: unexpected argument ${JSON.stringify(extra)}`, { hint: `see \`workbench ${command} --help\`` });
+    throw new UsageError(`${command}: unexpected argument ${JSON.stringify(extra)}`, {
+      hint: `see \`workbench ${command} --help\``,
+    });
   }
 
   return { values: parsed.values as ParsedArgs['values'], positionals: parsed.positionals };
@@ -81,7 +87,8 @@ export async function readStdin(context: CliContext, limitBytes = 64 * 1024): Pr
   for await (const chunk of context.stdin as AsyncIterable<Buffer | string>) {
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     size += buffer.length;
-    if (size > limitBytes) throw new UsageError(`the value on stdin is longer than ${limitBytes} bytes`);
+    if (size > limitBytes)
+      throw new UsageError(`the value on stdin is longer than ${limitBytes} bytes`);
     chunks.push(buffer);
   }
 
@@ -89,7 +96,11 @@ export async function readStdin(context: CliContext, limitBytes = 64 * 1024): Pr
 }
 
 /** `workbench <command> <sub>`: picks the subcommand or throws a usage error listing the choices. */
-export function pickSubcommand<T extends string>(command: string, args: string[], choices: readonly T[]): { sub: T; rest: string[] } {
+export function pickSubcommand<T extends string>(
+  command: string,
+  args: string[],
+  choices: readonly T[],
+): { sub: T; rest: string[] } {
   const [first, ...rest] = args;
   if (first && (choices as readonly string[]).includes(first)) return { sub: first as T, rest };
   const what = first ? `unknown subcommand ${JSON.stringify(first)}` : 'missing subcommand';

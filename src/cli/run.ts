@@ -30,7 +30,9 @@ function findCommand(name: string): CliCommand {
   const command = COMMANDS.find((candidate) => candidate.name === name);
   if (command) return command;
 
-  throw new UsageError(`unknown command ${JSON.stringify(name)}`, { hint: 'run `workbench --help` for the list' });
+  throw new UsageError(`unknown command ${JSON.stringify(name)}`, {
+    hint: 'run `workbench --help` for the list',
+  });
 }
 
 function wantsHelp(args: string[]): boolean {
@@ -75,7 +77,8 @@ function reportError(context: CliContext, error: unknown): number {
     return 1;
   }
   context.stderr.write(`workbench: unexpected error: ${describeError(error)}\n`);
-  if (context.env.WORKBENCH_DEBUG && error instanceof Error && error.stack) context.stderr.write(`${error.stack}\n`);
+  if (context.env.WORKBENCH_DEBUG && error instanceof Error && error.stack)
+    context.stderr.write(`${error.stack}\n`);
 
   return 1;
 }

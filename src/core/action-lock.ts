@@ -3,7 +3,16 @@
  * and the launchd agent. The lock is a file created exclusively in WORKBENCH_HOME holding the
  * owner's pid and action; a lock whose owner died is taken over.
  */
-import { closeSync, constants, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  constants,
+  linkSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { LockError } from './errors.js';
@@ -42,19 +51,29 @@ export function readLockHolder(path: string): LockRecord | null {
   return record;
 }
 
+/**
+ * Creates the lock with its content in one step: the record is written to a temp file that is
+ * then hard-linked to the lock path, which fails if the lock exists. Another process therefore
+ * never sees a lock file without its owner's pid in it.
+ */
 function tryCreate(path: string, action: string): boolean {
-  let fd: number;
+  const record: LockRecord = { pid: process.pid, action, since: new Date().toISOString() };
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
   try {
-    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    writeSync(fd, JSON.stringify(record));
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(temp, path);
+    return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
+  } finally {
+    unlinkSync(temp);
   }
-  const record: LockRecord = { pid: process.pid, action, since: new Date().toISOString() };
-  writeSync(fd, JSON.stringify(record));
-  closeSync(fd);
-
-  return true;
 }
 
 /** Removes a lock file whose owner is gone; a live owner's lock is left alone. */
@@ -69,7 +88,7 @@ function removeIfStale(path: string): void {
   try {
     pid = (JSON.parse(text) as Partial<LockRecord>).pid;
   } catch {
-    // Written by a process killed between create and write: treat as stale.
+    // Not a lock this code wrote (its locks always hold a record): treat as stale.
   }
   if (typeof pid === 'number' && isAlive(pid)) return;
   try {
@@ -81,14 +100,21 @@ function removeIfStale(path: string): void {
 }
 
 /** Runs `work` while holding the lock; waits for a running action up to `waitMs`. */
-export async function withActionLock<T>(path: string, action: string, options: LockOptions, work: () => Promise<T>): Promise<T> {
+export async function withActionLock<T>(
+  path: string,
+  action: string,
+  options: LockOptions,
+  work: () => Promise<T>,
+): Promise<T> {
   const deadline = Date.now() + options.waitMs;
   while (!tryCreate(path, action)) {
     removeIfStale(path);
     if (tryCreate(path, action)) break;
     if (Date.now() >= deadline) {
       const holder = readLockHolder(path);
-      const who = holder ? `${holder.action} (pid ${holder.pid}, since ${holder.since})` : 'another action';
+      const who = holder
+        ? `${holder.action} (pid ${holder.pid}, since ${holder.since})`
+        : 'another action';
       throw new LockError(`another workbench action is still running: ${who}`, {
         hint: 'wait for it to finish and try again',
       });

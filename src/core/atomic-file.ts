@@ -4,14 +4,28 @@
  * complete old content or the complete new content, never a mix.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeSync, fchmodSync, lstatSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+  fchmodSync,
+  lstatSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 const TEMP_MARKER = '.tmp-';
 
 /** The temp-file name used for `target`; leftovers match `isTempFileOf`. */
 function tempPathFor(target: string): string {
-  return join(dirname(target), `.${basename(target)}${TEMP_MARKER}${randomBytes(6).toString('hex')}`);
+  return join(
+    dirname(target),
+    `.${basename(target)}${TEMP_MARKER}${randomBytes(6).toString('hex')}`,
+  );
 }
 
 /** True for a temp file that a write of `target` left behind (for example after SIGKILL). */
@@ -58,10 +72,16 @@ export interface AtomicWriteOptions {
 }
 
 /** Replaces `target` with `data` atomically. Refuses a target that is a symlink. */
-export function writeFileAtomic(target: string, data: string | Uint8Array, options: AtomicWriteOptions): void {
+export function writeFileAtomic(
+  target: string,
+  data: string | Uint8Array,
+  options: AtomicWriteOptions,
+): void {
   const existing = lstatOrNull(target);
   if (existing?.isSymbolicLink()) {
-    throw Object.assign(new Error(`refusing to write through the symlink ${target}`), { code: 'ELOOP' });
+    throw Object.assign(new Error(`refusing to write through the symlink ${target}`), {
+      code: 'ELOOP',
+    });
   }
   const durable = options.durable ?? true;
   const temp = tempPathFor(target);

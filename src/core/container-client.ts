@@ -128,15 +128,19 @@ const CONTAINER_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 const VOLUME_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MEMORY = /^\d+(\.\d+)?\s*([KMGTP]i?B?|B)?$/i;
-const MISSING_CONTAINER = new RegExp([
-  'container (not found|with ID .* not found)',
-  'get failed: container .* not found',
-  // 0.10 and earlier
-  'failed to delete one or more containers',
-].join('|'), 'i');
+const MISSING_CONTAINER = new RegExp(
+  [
+    'container (not found|with ID .* not found)',
+    'get failed: container .* not found',
+    // 0.10 and earlier
+    'failed to delete one or more containers',
+  ].join('|'),
+  'i',
+);
 const REFERENCE_DATE_OFFSET = 978_307_200;
-const INSTALL_HINT = 'install apple/container: the signed .pkg from '
-  + 'https://github.com/apple/container/releases, or `brew install container`';
+const INSTALL_HINT =
+  'install apple/container: the signed .pkg from ' +
+  'https://github.com/apple/container/releases, or `brew install container`';
 
 // Pre-1.0 JSON shape: dates were seconds since 2001-01-01; drop once 0.x is unsupported.
 const dateSchema = z.union([z.string(), z.number()]).transform((value) => {
@@ -161,10 +165,12 @@ const configurationSchema = z.object({
   labels: labelsSchema,
   mounts: z.array(mountSchema).default([]),
   publishedPorts: z.array(z.unknown()).default([]),
-  resources: z.object({
-    cpus: z.number().optional(),
-    memoryInBytes: z.number().optional(),
-  }).optional(),
+  resources: z
+    .object({
+      cpus: z.number().optional(),
+      memoryInBytes: z.number().optional(),
+    })
+    .optional(),
 });
 
 const statusObjectSchema = z.object({ state: z.string(), startedDate: dateSchema.optional() });
@@ -281,8 +287,10 @@ function invalid(message: string, hint: string): WorkbenchError {
 
 function validateContainerId(id: string): void {
   if (CONTAINER_ID.test(id) && id.length <= 63) return;
-  throw invalid(`container name ${JSON.stringify(id)} is not valid`,
-    'use 2 to 63 letters, digits, `_`, `.` or `-`, starting with a letter or digit');
+  throw invalid(
+    `container name ${JSON.stringify(id)} is not valid`,
+    'use 2 to 63 letters, digits, `_`, `.` or `-`, starting with a letter or digit',
+  );
 }
 
 function validateMountPath(path: string, what: string): void {
@@ -300,42 +308,58 @@ function validateMountPath(path: string, what: string): void {
 
 function validateVolumeName(name: string): void {
   if (VOLUME_NAME.test(name) && name.length <= 255) return;
-  throw invalid(`volume name ${JSON.stringify(name)} is not valid`,
-    'use letters, digits, `_`, `.` or `-`, starting with a letter or digit');
+  throw invalid(
+    `volume name ${JSON.stringify(name)} is not valid`,
+    'use letters, digits, `_`, `.` or `-`, starting with a letter or digit',
+  );
 }
 
 function validateImageReference(ref: string): void {
   if (ref && !ref.startsWith('-') && !/\s/.test(ref)) return;
-  throw invalid(`image reference ${JSON.stringify(ref)} is not valid`,
-    'use a reference such as codewhale-workbench:latest');
+  throw invalid(
+    `image reference ${JSON.stringify(ref)} is not valid`,
+    'use a reference such as codewhale-workbench:latest',
+  );
 }
 
 function validateResources(spec: RunSpec): void {
   if (!Number.isInteger(spec.cpus) || spec.cpus < 1) {
-    throw invalid(`cpus must be a whole number of at least 1, got ${spec.cpus}`, 'set cpus to e.g. 4');
+    throw invalid(
+      `cpus must be a whole number of at least 1, got ${spec.cpus}`,
+      'set cpus to e.g. 4',
+    );
   }
   if (!MEMORY.test(spec.memory)) {
-    throw invalid(`memory ${JSON.stringify(spec.memory)} is not a size`, 'use a size such as 16G or 8192M');
+    throw invalid(
+      `memory ${JSON.stringify(spec.memory)} is not a size`,
+      'use a size such as 16G or 8192M',
+    );
   }
 }
 
 function validateLabels(labels: Record<string, string>): void {
   for (const [key, value] of Object.entries(labels)) {
     if (key && !key.includes('=') && !value.includes('=') && !/[\n\r]/.test(key + value)) continue;
-    throw invalid(`label ${JSON.stringify(`${key}=${value}`)} is not valid`,
-      'label keys and values may not contain = or line breaks');
+    throw invalid(
+      `label ${JSON.stringify(`${key}=${value}`)} is not valid`,
+      'label keys and values may not contain = or line breaks',
+    );
   }
 }
 
 function validateEnv(env: Record<string, string>): void {
   for (const [key, value] of Object.entries(env)) {
     if (!ENV_KEY.test(key)) {
-      throw invalid(`environment variable name ${JSON.stringify(key)} is not valid`,
-        'use letters, digits and _');
+      throw invalid(
+        `environment variable name ${JSON.stringify(key)} is not valid`,
+        'use letters, digits and _',
+      );
     }
     if (isSecretKey(key)) {
-      throw invalid(`refusing to pass ${key} on the command line`,
-        'secrets belong in the env files, which the container reads itself');
+      throw invalid(
+        `refusing to pass ${key} on the command line`,
+        'secrets belong in the env files, which the container reads itself',
+      );
     }
     if (/[\n\r]/.test(value)) {
       throw invalid(`the value of ${key} contains a line break`, 'use a single-line value');
@@ -361,7 +385,10 @@ function validateRunSpec(spec: RunSpec): void {
 
 /** The first `Error: …` line of stderr without its prefix, else its first non-empty line. */
 function errorDetail(stderr: string): string {
-  const lines = stderr.split('\n').map((line) => line.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   const line = lines.find((entry) => entry.startsWith('Error:')) ?? lines[0] ?? '';
 
   return line.replace(/^Error:\s*/, '');
@@ -372,15 +399,24 @@ function describeArgs(args: readonly string[]): string {
 }
 
 function lastLine(text: string): string {
-  return text.split('\n').map((line) => line.trim()).filter(Boolean).at(-1) ?? '';
+  return (
+    text
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean)
+      .at(-1) ?? ''
+  );
 }
 
-const STOP_HINT = 'the container may be stuck in `stopping`; check `container ls --all`, and if it stays '
-  + 'there restart the service with `container system stop` and `container system start`';
-const START_HINT = 'run `container system start` in Terminal on the Mac while logged in; over ssh or '
-  + 'outside a login session it cannot reach launchd';
-const STUCK_HINT = 'the container system service may be stuck; try `container system stop`, then '
-  + '`container system start`';
+const STOP_HINT =
+  'the container may be stuck in `stopping`; check `container ls --all`, and if it stays ' +
+  'there restart the service with `container system stop` and `container system start`';
+const START_HINT =
+  'run `container system start` in Terminal on the Mac while logged in; over ssh or ' +
+  'outside a login session it cannot reach launchd';
+const STUCK_HINT =
+  'the container system service may be stuck; try `container system stop`, then ' +
+  '`container system start`';
 
 interface CallOptions {
   /** How the command is named in a timeout message; the whole argv by default. */
@@ -419,7 +455,10 @@ export class ContainerClient {
 
   /** Whether the system service runs, judged by the exit code and `status` only. */
   async systemStatus(): Promise<SystemStatus> {
-    const result = await this.#call(['system', 'status', '--format', 'json'], this.#timeouts.status);
+    const result = await this.#call(
+      ['system', 'status', '--format', 'json'],
+      this.#timeouts.status,
+    );
     // 0.4–0.9 have no --format (usage error, exit 64): read their text output instead.
     if (result.exitCode === 64) return this.#legacySystemStatus();
     if (result.exitCode !== 0 && result.exitCode !== 1) {
@@ -429,7 +468,9 @@ export class ContainerClient {
     if (result.exitCode === 0) {
       return { state: 'running', serverVersion: parseServerVersion(parsed?.apiServerVersion) };
     }
-    const unregistered = parsed ? parsed.status === 'unregistered' : /not registered/i.test(result.stdout);
+    const unregistered = parsed
+      ? parsed.status === 'unregistered'
+      : /not registered/i.test(result.stdout);
 
     return { state: unregistered ? 'unregistered' : 'not running', serverVersion: null };
   }
@@ -456,7 +497,9 @@ export class ContainerClient {
     const detail = isServiceNotRunningText(result.stderr) ? '' : errorDetail(result.stderr);
     const message = 'container system service could not be started';
     throw new CommandError(detail ? `${message}: ${detail}` : message, {
-      ...result, failure: result.signal ? 'signal' : 'exit', hint: START_HINT,
+      ...result,
+      failure: result.signal ? 'signal' : 'exit',
+      hint: START_HINT,
     });
   }
 
@@ -465,7 +508,9 @@ export class ContainerClient {
     const args = ['ls', ...(options.all ? ['--all'] : []), '--format', 'json'];
     const result = await this.#call(args, this.#timeouts.list);
     if (result.exitCode !== 0) throw this.#failure(result, 'listing containers');
-    const summaries = this.#parseJson(args, result.stdout, z.array(containerElementSchema)).map(toSummary);
+    const summaries = this.#parseJson(args, result.stdout, z.array(containerElementSchema)).map(
+      toSummary,
+    );
 
     // 0.4–0.9 listed every container in JSON even without --all.
     return options.all ? summaries : summaries.filter((summary) => summary.state === 'running');
@@ -480,7 +525,9 @@ export class ContainerClient {
       if (MISSING_CONTAINER.test(result.stderr)) return null;
       throw this.#failure(result, `inspecting container ${id}`);
     }
-    const elements = this.#parseJson(args, result.stdout, z.array(containerElementSchema)).map(toSummary);
+    const elements = this.#parseJson(args, result.stdout, z.array(containerElementSchema)).map(
+      toSummary,
+    );
 
     return elements.find((element) => element.id === id) ?? null;
   }
@@ -496,10 +543,14 @@ export class ContainerClient {
       'run',
       ...(options.detach ? ['--detach'] : []),
       ...(spec.remove ? ['--rm'] : []),
-      '--name', spec.name,
-      '--cpus', String(spec.cpus),
-      '--memory', spec.memory,
-      '--progress', 'none',
+      '--name',
+      spec.name,
+      '--cpus',
+      String(spec.cpus),
+      '--memory',
+      spec.memory,
+      '--progress',
+      'none',
       ...labels.flatMap(([key, value]) => ['--label', `${key}=${value}`]),
       ...spec.binds.flatMap((bind) => ['--mount', bindArg(bind)]),
       ...spec.volumes.flatMap((volume) => ['--volume', `${volume.name}:${volume.destination}`]),
@@ -547,19 +598,26 @@ export class ContainerClient {
 
   /** Runs a command in a running container; the result carries the command's own exit code. */
   async exec(
-    id: string, argv: readonly string[], options: { timeoutMs?: number } = {},
+    id: string,
+    argv: readonly string[],
+    options: { timeoutMs?: number } = {},
   ): Promise<CommandResult> {
     validateContainerId(id);
-    if (argv.length === 0) throw invalid('exec needs a command to run', 'pass the program and its arguments');
+    if (argv.length === 0)
+      throw invalid('exec needs a command to run', 'pass the program and its arguments');
     const timeoutMs = options.timeoutMs ?? this.#timeouts.exec;
-    const result = await this.#call(['exec', id, ...argv], timeoutMs, { label: `container exec ${id}` });
+    const result = await this.#call(['exec', id, ...argv], timeoutMs, {
+      label: `container exec ${id}`,
+    });
     // Only the CLI's own errors fail the call; any other exit status belongs to the command.
     const firstLine = result.stderr.split('\n')[0] ?? '';
-    const cliError = MISSING_CONTAINER.test(firstLine) || /^Error: container .* is not running/.test(firstLine);
+    const cliError =
+      MISSING_CONTAINER.test(firstLine) || /^Error: container .* is not running/.test(firstLine);
     if (result.exitCode === 1 && cliError) {
       throw this.#failure(result, `running a command in container ${id}`);
     }
-    if (result.exitCode !== 0 && isServiceNotRunningText(firstLine)) throw this.#serviceDown(result);
+    if (result.exitCode !== 0 && isServiceNotRunningText(firstLine))
+      throw this.#serviceDown(result);
 
     return result;
   }
@@ -567,7 +625,8 @@ export class ContainerClient {
   /** The container's merged output, optionally only its last `lines` non-empty lines. */
   async logs(id: string, options: { lines?: number } = {}): Promise<string> {
     validateContainerId(id);
-    const lines = options.lines === undefined ? [] : ['-n', String(Math.max(0, Math.floor(options.lines)))];
+    const lines =
+      options.lines === undefined ? [] : ['-n', String(Math.max(0, Math.floor(options.lines)))];
     const result = await this.#call(['logs', ...lines, id], this.#timeouts.logs);
     if (result.exitCode !== 0) throw this.#failure(result, `reading the logs of container ${id}`);
 
@@ -622,7 +681,12 @@ export class ContainerClient {
   }
 
   /** Builds an image from a Containerfile; on failure the error's stderr holds the build log. */
-  async build(options: { tag: string; file: string; context: string; timeoutMs?: number }): Promise<void> {
+  async build(options: {
+    tag: string;
+    file: string;
+    context: string;
+    timeoutMs?: number;
+  }): Promise<void> {
     validateImageReference(options.tag);
     const { tag, file, context } = options;
     const args = ['build', '--tag', tag, '--file', file, '--progress', 'plain', context];
@@ -631,7 +695,11 @@ export class ContainerClient {
     if (result.exitCode !== 0) throw this.#failure(result, `building image ${options.tag}`);
   }
 
-  async #call(args: string[], timeoutMs: number, options: CallOptions = {}): Promise<CommandResult> {
+  async #call(
+    args: string[],
+    timeoutMs: number,
+    options: CallOptions = {},
+  ): Promise<CommandResult> {
     const started = Date.now();
     const label = options.label ?? describeArgs(args);
     try {
@@ -648,29 +716,40 @@ export class ContainerClient {
   #spawnFailure(error: unknown, timeoutMs: number, label: string, timeoutHint?: string): unknown {
     if (!(error instanceof CommandError)) return error;
     const details = {
-      command: error.command, args: error.args, failure: error.failure, exitCode: error.exitCode,
-      signal: error.signal, stdout: error.stdout, stderr: error.stderr, cause: error,
+      command: error.command,
+      args: error.args,
+      failure: error.failure,
+      exitCode: error.exitCode,
+      signal: error.signal,
+      stdout: error.stdout,
+      stderr: error.stderr,
+      cause: error,
     };
     if (error.failure === 'not-found') {
       return new CommandError(`container is not installed at ${this.#path}`, {
-        ...details, hint: INSTALL_HINT,
+        ...details,
+        hint: INSTALL_HINT,
       });
     }
     if (error.failure === 'timeout') {
       const seconds = Math.round(timeoutMs / 100) / 10;
       return new CommandError(`\`${label}\` did not answer within ${seconds} s`, {
-        ...details, hint: timeoutHint ?? STUCK_HINT,
+        ...details,
+        hint: timeoutHint ?? STUCK_HINT,
       });
     }
 
     return new CommandError(error.message, {
-      ...details, hint: `check that ${this.#path} is an executable container binary`,
+      ...details,
+      hint: `check that ${this.#path} is an executable container binary`,
     });
   }
 
   #serviceDown(result: CommandResult): CommandError {
     return new CommandError('container system service is not running', {
-      ...result, failure: 'exit', hint: 'run `container system start`',
+      ...result,
+      failure: 'exit',
+      hint: 'run `container system start`',
     });
   }
 

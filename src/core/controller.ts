@@ -79,7 +79,13 @@ export class WorkbenchController {
     const result = await this.#locked('restart', async () => {
       const stopped = await this.#stop();
       const started = await this.#start(stopped.route);
-      return { message: started.route === 'agent' ? 'Workbench restarted through the login agent.' : 'Workbench restarted.', route: started.route };
+      return {
+        message:
+          started.route === 'agent'
+            ? 'Workbench restarted through the login agent.'
+            : 'Workbench restarted.',
+        route: started.route,
+      };
     });
     if (options.wait) await this.#waitForServices();
 
@@ -92,7 +98,12 @@ export class WorkbenchController {
   }
 
   #locked(action: string, work: () => Promise<ActionResult>): Promise<ActionResult> {
-    return withActionLock(this.#deps.paths.lockFile, action, { waitMs: this.#timeouts.lockWaitMs }, work);
+    return withActionLock(
+      this.#deps.paths.lockFile,
+      action,
+      { waitMs: this.#timeouts.lockWaitMs },
+      work,
+    );
   }
 
   async #start(route: Route = this.agentInstalled() ? 'agent' : 'direct'): Promise<ActionResult> {
@@ -121,7 +132,8 @@ export class WorkbenchController {
       await this.#runDetached(settings);
     }
     await this.#waitForContainer(settings.containerName, 'running');
-    const message = route === 'agent' ? 'Workbench started through the login agent.' : 'Workbench started.';
+    const message =
+      route === 'agent' ? 'Workbench started through the login agent.' : 'Workbench started.';
 
     return { message, route };
   }
@@ -154,9 +166,12 @@ export class WorkbenchController {
 
   async #stopContainer(settings: Settings): Promise<void> {
     try {
-      await this.#deps.container.stop(settings.containerName, { timeoutSeconds: settings.stopTimeoutSeconds });
+      await this.#deps.container.stop(settings.containerName, {
+        timeoutSeconds: settings.stopTimeoutSeconds,
+      });
     } catch (error) {
-      const state = (await this.#deps.container.inspect(settings.containerName).catch(() => null))?.state;
+      const state = (await this.#deps.container.inspect(settings.containerName).catch(() => null))
+        ?.state;
       if (state !== 'stopping') throw error;
       throw stuckStopping(settings.containerName, error);
     }
@@ -166,7 +181,9 @@ export class WorkbenchController {
     const { paths } = this.#deps;
     if (existsSync(paths.runtimeEnv) && existsSync(paths.bridgeEnv)) return;
 
-    throw new WorkbenchError(`the env files are missing in ${paths.envDir}`, { hint: 'run `workbench setup` first' });
+    throw new WorkbenchError(`the env files are missing in ${paths.envDir}`, {
+      hint: 'run `workbench setup` first',
+    });
   }
 
   async #ensureSystemRunning(): Promise<void> {
@@ -243,7 +260,9 @@ export class WorkbenchController {
     while (Date.now() < deadline) {
       last = await this.#deps.readStatus();
       if (last.overall === 'running') return;
-      const failed = last.services && Object.entries(last.services).find(([, service]) => service.state === 'failed');
+      const failed =
+        last.services &&
+        Object.entries(last.services).find(([, service]) => service.state === 'failed');
       if (failed) {
         throw new WorkbenchError(`the ${failed[0]} failed: ${failed[1].detail ?? 'no detail'}`, {
           hint: 'fix the cause, then run `workbench restart`; `workbench doctor` checks the setup',
@@ -252,9 +271,12 @@ export class WorkbenchController {
       await sleep(Math.max(this.#timeouts.pollMs, 500));
     }
 
-    throw new WorkbenchError(`the services were not healthy within ${Math.round(this.#timeouts.servicesHealthyMs / 1000)} s: ${last?.summary ?? ''}`, {
-      hint: 'see `workbench status` and `workbench logs --supervisor`',
-    });
+    throw new WorkbenchError(
+      `the services were not healthy within ${Math.round(this.#timeouts.servicesHealthyMs / 1000)} s: ${last?.summary ?? ''}`,
+      {
+        hint: 'see `workbench status` and `workbench logs --supervisor`',
+      },
+    );
   }
 }
 

@@ -58,7 +58,10 @@ export class CommandError extends WorkbenchError {
 
   /** The first `Error: …` line of stderr, or its first non-empty line, for messages. */
   get firstErrorLine(): string {
-    const lines = this.stderr.split('\n').map((line) => line.trim()).filter(Boolean);
+    const lines = this.stderr
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean);
     return lines.find((line) => line.startsWith('Error:')) ?? lines[0] ?? '';
   }
 }

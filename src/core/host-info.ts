@@ -46,7 +46,10 @@ export async function readHostInfo(
   options: HostInfoOptions = {},
 ): Promise<HostInfo> {
   const run = (command: string, args: string[]) =>
-    runCommand(command, args, { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, env: options.env });
+    runCommand(command, args, {
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      env: options.env,
+    });
   const [version, translated, arm64, cpu] = await Promise.all([
     run(commands.sw_vers, ['-productVersion']),
     run(commands.sysctl, ['-in', 'sysctl.proc_translated']),

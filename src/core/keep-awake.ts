@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { WorkbenchError } from './errors.js';
-import { buildPlist, LaunchAgentManager, type AgentDefinition, type ListEntry } from './launch-agent.js';
+import {
+  buildPlist,
+  LaunchAgentManager,
+  type AgentDefinition,
+  type ListEntry,
+} from './launch-agent.js';
 import { silentLogger, type Logger } from './logger.js';
 import { AWAKE_AGENT_LABEL, type CommandPaths, type WorkbenchPaths } from './platform.js';
 import { findCaffeinateAssertions, parseAssertions } from './power.js';
@@ -62,7 +67,10 @@ const DEFAULT_TIMEOUTS: KeepAwakeTimeouts = {
 export const CAFFEINATE_ARGS = ['-i', '-s'] as const;
 
 /** The keep-awake agent: caffeinate by absolute path, restarted by launchd whenever it exits. */
-export function keepAwakeDefinition(paths: WorkbenchPaths, caffeinatePath: string): AgentDefinition {
+export function keepAwakeDefinition(
+  paths: WorkbenchPaths,
+  caffeinatePath: string,
+): AgentDefinition {
   return {
     label: AWAKE_AGENT_LABEL,
     programArguments: [caffeinatePath, ...CAFFEINATE_ARGS],
@@ -81,8 +89,11 @@ export function keepAwakeDefinition(paths: WorkbenchPaths, caffeinatePath: strin
 export type KeepAwakeListState = Pick<KeepAwakeStatus, 'enabled' | 'active' | 'pid'>;
 
 /** Enabled and active from one `launchctl list` row, without starting any process. */
-export function keepAwakeFromList(installed: boolean, row: ListEntry | undefined): KeepAwakeListState {
-  const pid = installed ? row?.pid ?? null : null;
+export function keepAwakeFromList(
+  installed: boolean,
+  row: ListEntry | undefined,
+): KeepAwakeListState {
+  const pid = installed ? (row?.pid ?? null) : null;
 
   return { enabled: installed, active: pid !== null, pid };
 }
@@ -115,12 +126,14 @@ export class KeepAwake {
     this.#options = options;
     this.#logger = options.logger ?? silentLogger;
     this.#timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-    this.#launchd = options.launchd ?? new LaunchAgentManager({
-      launchctlPath: options.commands.launchctl,
-      uid: options.uid,
-      logger: this.#logger,
-      ...(options.env ? { env: options.env } : {}),
-    });
+    this.#launchd =
+      options.launchd ??
+      new LaunchAgentManager({
+        launchctlPath: options.commands.launchctl,
+        uid: options.uid,
+        logger: this.#logger,
+        ...(options.env ? { env: options.env } : {}),
+      });
   }
 
   /** The agent definition for the configured caffeinate. */
@@ -146,7 +159,9 @@ export class KeepAwake {
       if (loaded) await this.#launchd.bootout(AWAKE_AGENT_LABEL);
       mkdirSync(paths.logsDir, { recursive: true, mode: 0o700 });
       await this.#launchd.install(definition, paths.awakePlist);
-      this.#logger.info('keep-awake agent installed', { caffeinate: this.#options.commands.caffeinate });
+      this.#logger.info('keep-awake agent installed', {
+        caffeinate: this.#options.commands.caffeinate,
+      });
     }
 
     return this.#waitUntilHeld();
@@ -169,12 +184,24 @@ export class KeepAwake {
     const job = await this.#launchd.print(AWAKE_AGENT_LABEL);
     const pid = job?.pid != null && isRunning(job.pid) ? job.pid : null;
     if (pid === null) {
-      return { enabled, active: false, pid: null, assertion: null, detail: describeInactive(enabled, job !== null) };
+      return {
+        enabled,
+        active: false,
+        pid: null,
+        assertion: null,
+        detail: describeInactive(enabled, job !== null),
+      };
     }
 
     try {
       const held = await this.#assertionHeld(pid);
-      return { enabled, active: true, pid, assertion: held, detail: describeActive(enabled, held, pid) };
+      return {
+        enabled,
+        active: true,
+        pid,
+        assertion: held,
+        detail: describeActive(enabled, held, pid),
+      };
     } catch (error) {
       const detail = `cannot read pmset assertions: ${(error as Error).message}`;
       return { enabled, active: true, pid, assertion: null, detail };
@@ -193,8 +220,9 @@ export class KeepAwake {
     } catch {
       // launchd would load the agent anyway and fail every spawn with EX_CONFIG.
       throw new WorkbenchError(`caffeinate is not installed at ${path}`, {
-        hint: 'set commands.caffeinate or WORKBENCH_CAFFEINATE_PATH to the full path of caffeinate '
-          + '(normally /usr/bin/caffeinate)',
+        hint:
+          'set commands.caffeinate or WORKBENCH_CAFFEINATE_PATH to the full path of caffeinate ' +
+          '(normally /usr/bin/caffeinate)',
       });
     }
   }
@@ -245,7 +273,8 @@ export class KeepAwake {
 
 function describeInactive(enabled: boolean, loaded: boolean): string | null {
   if (!enabled && !loaded) return null;
-  if (!enabled) return 'the keep-awake agent is loaded but its plist is gone; turn keep-awake off and on again';
+  if (!enabled)
+    return 'the keep-awake agent is loaded but its plist is gone; turn keep-awake off and on again';
   if (!loaded) {
     return 'keep-awake is on but its agent is not loaded; it loads at the next login, or turn it off and on again';
   }

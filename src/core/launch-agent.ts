@@ -11,7 +11,12 @@ import * as plist from 'plist';
 
 import { writeFileAtomic } from './atomic-file.js';
 import { CommandError, WorkbenchError, type CommandErrorDetails } from './errors.js';
-import { parseListOutput, parsePrintOutput, type AgentState, type ListEntry } from './launchd-print.js';
+import {
+  parseListOutput,
+  parsePrintOutput,
+  type AgentState,
+  type ListEntry,
+} from './launchd-print.js';
 import { silentLogger, type Logger } from './logger.js';
 import { runCommand, type CommandResult } from './run-command.js';
 import { isSecretKey } from './secrets.js';
@@ -73,7 +78,13 @@ function findBadCharacter(text: string): { index: number; code: number } | null 
     const low = code >= 0xdc00 && code <= 0xdfff;
     const pairedHigh = high && (text.charCodeAt(index + 1) & 0xfc00) === 0xdc00;
     const pairedLow = low && index > 0 && (text.charCodeAt(index - 1) & 0xfc00) === 0xd800;
-    if (control || code === 0xfffe || code === 0xffff || (high && !pairedHigh) || (low && !pairedLow)) {
+    if (
+      control ||
+      code === 0xfffe ||
+      code === 0xffff ||
+      (high && !pairedHigh) ||
+      (low && !pairedLow)
+    ) {
       return { index, code };
     }
   }
@@ -85,9 +96,12 @@ function validateText(field: string, text: string): void {
   if (!bad) return;
   const code = `U+${bad.code.toString(16).toUpperCase().padStart(4, '0')}`;
 
-  throw new AgentDefinitionError(`${field} contains the character ${code} at position ${bad.index + 1}, which a plist cannot hold`, {
-    hint: 'remove it; below U+0020 XML allows only TAB, LF and CR',
-  });
+  throw new AgentDefinitionError(
+    `${field} contains the character ${code} at position ${bad.index + 1}, which a plist cannot hold`,
+    {
+      hint: 'remove it; below U+0020 XML allows only TAB, LF and CR',
+    },
+  );
 }
 
 function validateAbsolute(field: string, path: string): void {
@@ -102,21 +116,29 @@ function validateAbsolute(field: string, path: string): void {
 function validateSeconds(field: string, value: number): void {
   if (Number.isInteger(value) && value >= 1) return;
 
-  throw new AgentDefinitionError(`${field} must be a whole number of seconds of at least 1, got ${value}`);
+  throw new AgentDefinitionError(
+    `${field} must be a whole number of seconds of at least 1, got ${value}`,
+  );
 }
 
 function validateEnvironment(environment: Record<string, string>): void {
   for (const [key, value] of Object.entries(environment)) {
     validateText('an EnvironmentVariables name', key);
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-      throw new AgentDefinitionError(`the environment variable name ${JSON.stringify(key)} is not valid`, {
-        hint: 'use letters, digits and underscores, not starting with a digit',
-      });
+      throw new AgentDefinitionError(
+        `the environment variable name ${JSON.stringify(key)} is not valid`,
+        {
+          hint: 'use letters, digits and underscores, not starting with a digit',
+        },
+      );
     }
     if (isSecretKey(key)) {
-      throw new AgentDefinitionError(`the environment variable ${key} looks like a secret, and a plist is no place for one`, {
-        hint: 'keep secrets in the 0600 env files; the agent passes only paths and settings',
-      });
+      throw new AgentDefinitionError(
+        `the environment variable ${key} looks like a secret, and a plist is no place for one`,
+        {
+          hint: 'keep secrets in the 0600 env files; the agent passes only paths and settings',
+        },
+      );
     }
     validateText(`EnvironmentVariables.${key}`, value);
   }
@@ -126,16 +148,21 @@ function validateEnvironment(environment: Record<string, string>): void {
 export function validateAgentDefinition(definition: AgentDefinition): void {
   validateText('Label', definition.label);
   if (!LABEL_PATTERN.test(definition.label)) {
-    throw new AgentDefinitionError(`the label ${JSON.stringify(definition.label)} is not a reverse-DNS name`, {
-      hint: 'use letters, digits, dots, dashes and underscores, e.g. com.example.agent',
-    });
+    throw new AgentDefinitionError(
+      `the label ${JSON.stringify(definition.label)} is not a reverse-DNS name`,
+      {
+        hint: 'use letters, digits, dots, dashes and underscores, e.g. com.example.agent',
+      },
+    );
   }
   if (definition.programArguments.length === 0) {
     throw new AgentDefinitionError(`the agent ${definition.label} has no ProgramArguments`, {
       hint: 'give the absolute path of the program first, then one argument per element',
     });
   }
-  definition.programArguments.forEach((arg, index) => validateText(`ProgramArguments[${index}]`, arg));
+  definition.programArguments.forEach((arg, index) =>
+    validateText(`ProgramArguments[${index}]`, arg),
+  );
   validateAbsolute('ProgramArguments[0]', definition.programArguments[0]!);
   validateEnvironment(definition.environment);
   validateAbsolute('WorkingDirectory', definition.workingDirectory);
@@ -202,7 +229,11 @@ export interface LaunchAgentManagerOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-const DEFAULT_TIMEOUTS: LaunchdTimeouts = { commandMs: 10_000, kickstartMs: 90_000, bootstrapRetryMs: 15_000 };
+const DEFAULT_TIMEOUTS: LaunchdTimeouts = {
+  commandMs: 10_000,
+  kickstartMs: 90_000,
+  bootstrapRetryMs: 15_000,
+};
 const DEFAULT_POLL_MS = 250;
 const DEFAULT_DRAIN_DEADLINE_MS = 60_000;
 
@@ -249,7 +280,10 @@ export class LaunchAgentManager {
     if (first.exitCode === 0) return this.#logger.info('agent loaded', { label });
     if (first.exitCode !== 5 && first.exitCode !== 37) throw this.#failure(first, label, plistPath);
 
-    this.#logger.warn('launchd refused the agent; waiting for an earlier instance to leave', { label, code: first.exitCode });
+    this.#logger.warn('launchd refused the agent; waiting for an earlier instance to leave', {
+      label,
+      code: first.exitCode,
+    });
     await this.#waitUntilUnloaded(label, this.#timeouts.bootstrapRetryMs);
     const second = await this.#run('bootstrap', [this.domain, plistPath]);
     if (second.exitCode !== 0) throw this.#failure(second, label, plistPath);
@@ -263,7 +297,8 @@ export class LaunchAgentManager {
     if (result.exitCode !== 0 && result.exitCode !== 36) throw this.#failure(result, label);
 
     this.#logger.info('agent stopping', { label });
-    if (await this.#waitUntilUnloaded(label, this.#drainDeadlineMs)) return this.#logger.info('agent unloaded', { label });
+    if (await this.#waitUntilUnloaded(label, this.#drainDeadlineMs))
+      return this.#logger.info('agent unloaded', { label });
     throw this.#stillStopping(result, label);
   }
 
@@ -308,7 +343,11 @@ export class LaunchAgentManager {
     }
   }
 
-  #run(subcommand: string, args: string[], timeoutMs = this.#timeouts.commandMs): Promise<CommandResult> {
+  #run(
+    subcommand: string,
+    args: string[],
+    timeoutMs = this.#timeouts.commandMs,
+  ): Promise<CommandResult> {
     const options = this.#env ? { timeoutMs, env: this.#env } : { timeoutMs };
 
     return runCommand(this.#launchctl, [subcommand, ...args], options);
@@ -321,7 +360,12 @@ export class LaunchAgentManager {
 
   #failure(result: CommandResult, label: string | null, plistPath?: string): LaunchdError {
     const subcommand = result.args[0] ?? '';
-    const explained = explainLaunchdFailure(result, { subcommand, label, uid: this.#uid, plistPath });
+    const explained = explainLaunchdFailure(result, {
+      subcommand,
+      label,
+      uid: this.#uid,
+      plistPath,
+    });
 
     return new LaunchdError(explained.message, {
       ...result,
@@ -354,7 +398,10 @@ interface FailureContext {
 }
 
 /** The message and hint for a launchctl exit code, in the words of what launchd means by it. */
-export function explainLaunchdFailure(result: CommandResult, context: FailureContext): { message: string; hint?: string } {
+export function explainLaunchdFailure(
+  result: CommandResult,
+  context: FailureContext,
+): { message: string; hint?: string } {
   const { subcommand, uid } = context;
   const label = context.label ?? 'the agent';
   const code = result.exitCode;
@@ -365,7 +412,8 @@ export function explainLaunchdFailure(result: CommandResult, context: FailureCon
       hint: 'log in at the Mac itself (or through Screen Sharing); launchd agents cannot be loaded from an ssh session alone',
     };
   }
-  if (code === 5 && subcommand === 'bootstrap') return explainRefusal(label, context.plistPath, result.stderr, ran);
+  if (code === 5 && subcommand === 'bootstrap')
+    return explainRefusal(label, context.plistPath, result.stderr, ran);
   if (code === 37) {
     return {
       message: `launchd refused to load ${label}: it is already loaded or still stopping (${ran}: Operation already in progress)`,
@@ -379,7 +427,10 @@ export function explainLaunchdFailure(result: CommandResult, context: FailureCon
     };
   }
   if (code === 113) {
-    return { message: `${label} is not loaded in gui/${uid} (${ran}: Could not find service)`, hint: 'install the agent first' };
+    return {
+      message: `${label} is not loaded in gui/${uid} (${ran}: Could not find service)`,
+      hint: 'install the agent first',
+    };
   }
   if (code === 36) {
     return {
@@ -389,10 +440,17 @@ export function explainLaunchdFailure(result: CommandResult, context: FailureCon
   }
   const detail = firstLine(result.stderr);
 
-  return { message: `launchctl ${subcommand} failed for ${label}: ${result.signal ? `killed by ${result.signal}` : `exited ${code}`}${detail ? `: ${detail}` : ''}` };
+  return {
+    message: `launchctl ${subcommand} failed for ${label}: ${result.signal ? `killed by ${result.signal}` : `exited ${code}`}${detail ? `: ${detail}` : ''}`,
+  };
 }
 
-function explainRefusal(label: string, plistPath: string | undefined, stderr: string, ran: string): { message: string; hint: string } {
+function explainRefusal(
+  label: string,
+  plistPath: string | undefined,
+  stderr: string,
+  ran: string,
+): { message: string; hint: string } {
   const path = plistPath ?? 'its plist';
   if (stderr.includes('bad ownership/permissions')) {
     return {
@@ -410,5 +468,10 @@ function explainRefusal(label: string, plistPath: string | undefined, stderr: st
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').map((line) => line.trim()).find(Boolean) ?? '';
+  return (
+    text
+      .split('\n')
+      .map((line) => line.trim())
+      .find(Boolean) ?? ''
+  );
 }

@@ -81,7 +81,11 @@ export function parsePrintOutput(text: string): AgentState {
   const lastExitCode = lastExit === undefined || lastExit.startsWith('(') ? null : lastExit;
   const lastSignal = fields['last terminating signal'] ?? null;
   const signalNumber = lastSignal === null ? null : /:\s*(\d+)\s*$/.exec(lastSignal)?.[1];
-  const properties = fields.properties?.split('|').map((flag) => flag.trim()).filter(Boolean) ?? [];
+  const properties =
+    fields.properties
+      ?.split('|')
+      .map((flag) => flag.trim())
+      .filter(Boolean) ?? [];
 
   return {
     state: fields.state ?? null,
@@ -90,7 +94,8 @@ export function parsePrintOutput(text: string): AgentState {
     lastExitCode,
     lastExitStatus: lastExitCode === null ? null : toInteger(lastExitCode),
     lastSignal,
-    lastSignalNumber: signalNumber === undefined || signalNumber === null ? null : Number(signalNumber),
+    lastSignalNumber:
+      signalNumber === undefined || signalNumber === null ? null : Number(signalNumber),
     path: fields.path ?? null,
     type: fields.type ?? null,
     activeCount: toInteger(fields['active count']),

@@ -3,7 +3,16 @@
  * line per record, files created with mode 0600. Secret values are masked by key name and control
  * characters escaped, so a log line can neither leak a token nor forge another line.
  */
-import { appendFileSync, chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync, statSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  statSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 
 import { isSecretKey, maskValue } from './secrets.js';
@@ -38,7 +47,8 @@ export function escapeControl(text: string): string {
 
 function renderValue(key: string, value: unknown): string {
   if (isSecretKey(key) && typeof value === 'string') return maskValue(value);
-  if (typeof value === 'string') return /[\s"=]/.test(value) || value === '' ? JSON.stringify(value) : value;
+  if (typeof value === 'string')
+    return /[\s"=]/.test(value) || value === '' ? JSON.stringify(value) : value;
   if (value instanceof Error) return JSON.stringify(value.message);
 
   return JSON.stringify(value) ?? 'undefined';
@@ -58,7 +68,11 @@ export class Logger {
 
   constructor(topic: string, options: LoggerOptions) {
     this.#topic = topic;
-    this.#options = { level: options.level ?? 'info', sinks: options.sinks, clock: options.clock ?? (() => new Date()) };
+    this.#options = {
+      level: options.level ?? 'info',
+      sinks: options.sinks,
+      clock: options.clock ?? (() => new Date()),
+    };
   }
 
   /** A logger for another topic writing to the same sinks. */

@@ -66,15 +66,22 @@ export function resolveHome(env: Env = process.env, platform = process.platform)
   const fromEnv = env.WORKBENCH_HOME;
   if (fromEnv) {
     if (!isAbsolute(fromEnv)) {
-      throw new WorkbenchError(`WORKBENCH_HOME must be an absolute path, got ${JSON.stringify(fromEnv)}`, {
-        hint: 'set it to a full path such as /Users/you/workbench, or unset it',
-      });
+      throw new WorkbenchError(
+        `WORKBENCH_HOME must be an absolute path, got ${JSON.stringify(fromEnv)}`,
+        {
+          hint: 'set it to a full path such as /Users/you/workbench, or unset it',
+        },
+      );
     }
     return fromEnv;
   }
   const home = env.HOME || homedir();
-  if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'CodeWhale Workbench');
-  const configHome = env.XDG_CONFIG_HOME && isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : join(home, '.config');
+  if (platform === 'darwin')
+    return join(home, 'Library', 'Application Support', 'CodeWhale Workbench');
+  const configHome =
+    env.XDG_CONFIG_HOME && isAbsolute(env.XDG_CONFIG_HOME)
+      ? env.XDG_CONFIG_HOME
+      : join(home, '.config');
 
   return join(configHome, 'codewhale-workbench');
 }
@@ -83,7 +90,8 @@ export function resolveHome(env: Env = process.env, platform = process.platform)
 export function workbenchPaths(home: string, env: Env = process.env): WorkbenchPaths {
   const envDir = join(home, 'env');
   const statusDir = join(home, 'status');
-  const launchAgentsDir = env.WORKBENCH_LAUNCH_AGENTS_DIR || join(env.HOME || homedir(), 'Library', 'LaunchAgents');
+  const launchAgentsDir =
+    env.WORKBENCH_LAUNCH_AGENTS_DIR || join(env.HOME || homedir(), 'Library', 'LaunchAgents');
 
   return {
     home,
@@ -124,9 +132,12 @@ export function resolveCommandPaths(
     const chosen = fromSettings[name] || env[commandPathVariable(name)];
     if (chosen) {
       if (!isAbsolute(chosen)) {
-        throw new WorkbenchError(`the path for ${name} must be absolute, got ${JSON.stringify(chosen)}`, {
-          hint: `set commands.${name} or ${commandPathVariable(name)} to a full path`,
-        });
+        throw new WorkbenchError(
+          `the path for ${name} must be absolute, got ${JSON.stringify(chosen)}`,
+          {
+            hint: `set commands.${name} or ${commandPathVariable(name)} to a full path`,
+          },
+        );
       }
       return [name, chosen] as const;
     }
@@ -137,6 +148,28 @@ export function resolveCommandPaths(
   });
 
   return Object.fromEntries(entries) as CommandPaths;
+}
+
+/** Where a Node binary for the workbench agent is looked for, after `WORKBENCH_NODE_PATH`. */
+export const NODE_CANDIDATES = [
+  '/opt/homebrew/bin/node',
+  '/usr/local/bin/node',
+  '/usr/bin/node',
+] as const;
+
+/**
+ * The Node binary the workbench agent runs under when the caller is not itself a Node process
+ * (the packaged app, whose RunAsNode fuse is off): `WORKBENCH_NODE_PATH`, else the first
+ * candidate present, else the first candidate so errors name it.
+ */
+export function resolveNodePath(
+  env: Env = process.env,
+  exists: (path: string) => boolean = isExecutable,
+): string {
+  const chosen = env.WORKBENCH_NODE_PATH;
+  if (chosen && isAbsolute(chosen)) return chosen;
+
+  return NODE_CANDIDATES.find(exists) ?? NODE_CANDIDATES[0];
 }
 
 /** The numeric user id, for launchd domains (`gui/<uid>`). */

@@ -31,7 +31,8 @@ export interface PmsetLive {
 // `   pid 98217(caffeinate): [0x00045477000194b3] 00:00:03 PreventUserIdleSystemSleep named: "…"  `
 // The process name may itself contain parentheses, so it runs up to the last `): [0x`.
 const DETAILS = '\tDetails: ';
-const OWNER_LINE = /^\s+pid (\d+)\((.*)\): \[0x[0-9a-fA-F]+\] +\d+:\d\d:\d\d +(\S+) named: "(.*)"(.*)$/;
+const OWNER_LINE =
+  /^\s+pid (\d+)\((.*)\): \[0x[0-9a-fA-F]+\] +\d+:\d\d:\d\d +(\S+) named: "(.*)"(.*)$/;
 const SECTION_END =
   /^(No kernel assertions\.|Kernel Assertions:|Idle sleep preventers:|System sleep preventers:|Inactive assertions)/;
 
@@ -70,7 +71,9 @@ export function findCaffeinateAssertions(
   entries: readonly PowerAssertion[],
   pid: number,
 ): PowerAssertion[] {
-  return entries.filter((entry) => entry.pid === pid && entry.process === 'caffeinate' && !entry.timedOut);
+  return entries.filter(
+    (entry) => entry.pid === pid && entry.process === 'caffeinate' && !entry.timedOut,
+  );
 }
 
 function splitRow(line: string): [string, string] | null {

@@ -45,16 +45,34 @@ function collect(stream: NodeJS.ReadableStream | null, limit: number): () => str
   return () => Buffer.concat(chunks).toString('utf8');
 }
 
-function spawnFailure(command: string, args: readonly string[], error: NodeJS.ErrnoException): CommandError {
+function spawnFailure(
+  command: string,
+  args: readonly string[],
+  error: NodeJS.ErrnoException,
+): CommandError {
   const name = basename(command);
   if (error.code === 'ENOENT') {
     return new CommandError(`${name} is not installed at ${command}`, {
-      command, args, failure: 'not-found', exitCode: null, signal: null, stdout: '', stderr: '', cause: error,
+      command,
+      args,
+      failure: 'not-found',
+      exitCode: null,
+      signal: null,
+      stdout: '',
+      stderr: '',
+      cause: error,
     });
   }
 
   return new CommandError(`cannot run ${command}: ${error.code ?? error.message}`, {
-    command, args, failure: 'not-executable', exitCode: null, signal: null, stdout: '', stderr: '', cause: error,
+    command,
+    args,
+    failure: 'not-executable',
+    exitCode: null,
+    signal: null,
+    stdout: '',
+    stderr: '',
+    cause: error,
   });
 }
 
@@ -62,11 +80,23 @@ function spawnFailure(command: string, args: readonly string[], error: NodeJS.Er
  * Runs a command to its end and returns its exit status and output. A non-zero exit is a result,
  * not an error; a command that cannot start or outlives its timeout rejects with a CommandError.
  */
-export function runCommand(command: string, args: readonly string[], options: RunOptions): Promise<CommandResult> {
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: RunOptions,
+): Promise<CommandResult> {
   if (!isAbsolute(command)) {
-    return Promise.reject(new CommandError(`refusing to run ${command}: the path is not absolute`, {
-      command, args, failure: 'not-found', exitCode: null, signal: null, stdout: '', stderr: '',
-    }));
+    return Promise.reject(
+      new CommandError(`refusing to run ${command}: the path is not absolute`, {
+        command,
+        args,
+        failure: 'not-found',
+        exitCode: null,
+        signal: null,
+        stdout: '',
+        stderr: '',
+      }),
+    );
   }
   const limit = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
 
@@ -104,9 +134,19 @@ export function runCommand(command: string, args: readonly string[], options: Ru
       const result = { command, args, exitCode, signal, stdout: stdout(), stderr: stderr() };
       if (!timedOut) return resolve(result);
       const seconds = Math.round(options.timeoutMs / 100) / 10;
-      reject(new CommandError(`${basename(command)} ${args[0] ?? ''} did not answer within ${seconds} s`.replace('  ', ' '), {
-        ...result, failure: 'timeout', timeoutMs: options.timeoutMs,
-      }));
+      reject(
+        new CommandError(
+          `${basename(command)} ${args[0] ?? ''} did not answer within ${seconds} s`.replace(
+            '  ',
+            ' ',
+          ),
+          {
+            ...result,
+            failure: 'timeout',
+            timeoutMs: options.timeoutMs,
+          },
+        ),
+      );
     });
   });
 }
@@ -117,9 +157,15 @@ export function ensureSuccess(result: CommandResult, describe?: string): Command
   const name = `${basename(result.command)} ${result.args[0] ?? ''}`.trim();
   const failure = result.signal ? 'signal' : 'exit';
   const status = result.signal ? `was killed by ${result.signal}` : `exited ${result.exitCode}`;
-  const error = new CommandError(`${describe ?? name} failed: ${name} ${status}`, { ...result, failure });
+  const error = new CommandError(`${describe ?? name} failed: ${name} ${status}`, {
+    ...result,
+    failure,
+  });
   const detail = error.firstErrorLine;
   if (!detail) throw error;
 
-  throw new CommandError(`${describe ?? name} failed: ${detail.replace(/^Error:\s*/, '')}`, { ...result, failure });
+  throw new CommandError(`${describe ?? name} failed: ${detail.replace(/^Error:\s*/, '')}`, {
+    ...result,
+    failure,
+  });
 }

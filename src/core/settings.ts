@@ -15,21 +15,25 @@ const MEMORY = /^[1-9][0-9]*[MG]$/;
 
 const absolutePath = z.string().refine(isAbsolute, { message: 'must be an absolute path' });
 
-const commandsShape = Object.fromEntries(COMMAND_NAMES.map((name) => [name, absolutePath.optional()])) as Record<
-  CommandName,
-  z.ZodOptional<typeof absolutePath>
->;
+const commandsShape = Object.fromEntries(
+  COMMAND_NAMES.map((name) => [name, absolutePath.optional()]),
+) as Record<CommandName, z.ZodOptional<typeof absolutePath>>;
 
 export const settingsSchema = z.object({
   schemaVersion: z.literal(1).default(1),
   containerName: z
     .string()
     .max(63)
-    .regex(CONTAINER_ID, { message: 'must start with a letter or digit and use only letters, digits, _ . -' })
+    .regex(CONTAINER_ID, {
+      message: 'must start with a letter or digit and use only letters, digits, _ . -',
+    })
     .default('codewhale-workbench'),
   image: z.string().min(1).max(255).default('codewhale-workbench:latest'),
   cpus: z.number().int().min(1).max(64).default(4),
-  memory: z.string().regex(MEMORY, { message: 'must be a size such as 16G or 8192M' }).default('16G'),
+  memory: z
+    .string()
+    .regex(MEMORY, { message: 'must be a size such as 16G or 8192M' })
+    .default('16G'),
   /** Seconds `container stop` waits before SIGKILL; covers the supervisor's own stop budget. */
   stopTimeoutSeconds: z.number().int().min(5).max(300).default(30),
   commands: z.object(commandsShape).partial().default({}),
@@ -64,11 +68,16 @@ export function parseSettings(raw: unknown, source: string): Settings {
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const key = issue.path.join('.');
-  const value = key.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], raw);
+  const value = key
+    .split('.')
+    .reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], raw);
 
-  throw new SettingsError(`setting ${key} in ${source} ${issue.message} (got ${JSON.stringify(value)})`, {
-    hint: `fix or remove "${key}" in ${source}`,
-  });
+  throw new SettingsError(
+    `setting ${key} in ${source} ${issue.message} (got ${JSON.stringify(value)})`,
+    {
+      hint: `fix or remove "${key}" in ${source}`,
+    },
+  );
 }
 
 /** Reads and writes the settings file with conf; every read is validated by the schema. */
@@ -80,10 +89,13 @@ export class SettingsStore {
     try {
       this.#conf = new Conf<Record<string, unknown>>(storeOptions(home));
     } catch (error) {
-      throw new SettingsError(`cannot read the settings in ${home}/config.json: ${(error as Error).message}`, {
-        hint: 'fix the JSON in config.json or move the file away to start from the defaults',
-        cause: error,
-      });
+      throw new SettingsError(
+        `cannot read the settings in ${home}/config.json: ${(error as Error).message}`,
+        {
+          hint: 'fix the JSON in config.json or move the file away to start from the defaults',
+          cause: error,
+        },
+      );
     }
     this.path = this.#conf.path;
   }

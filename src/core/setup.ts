@@ -60,7 +60,8 @@ export interface SetupOptions {
   image?: string;
 }
 
-export type TokenSource = 'generated' | 'copied from runtime.env' | 'copied from telegram-bridge.env' | 'kept';
+export type TokenSource =
+  'generated' | 'copied from runtime.env' | 'copied from telegram-bridge.env' | 'kept';
 
 export interface SetupReport {
   envFolder: { path: string; action: 'created' | 'kept'; repairs: string[] };
@@ -74,7 +75,9 @@ export interface SetupReport {
 }
 
 /** The first folder at or above `start` that holds the Containerfile, or null. */
-export function findPackageRoot(start: string = dirname(fileURLToPath(import.meta.url))): string | null {
+export function findPackageRoot(
+  start: string = dirname(fileURLToPath(import.meta.url)),
+): string | null {
   let dir = start;
   for (;;) {
     if (existsSync(join(dir, CONTAINERFILE))) return dir;
@@ -88,13 +91,20 @@ export function findPackageRoot(start: string = dirname(fileURLToPath(import.met
 function existingToken(envDir: string, name: EnvFileName): string | null {
   const state = readEnvFile(envDir, name);
   if (state.refused) throw state.refused;
-  const value = state.document?.entries().filter((entry) => entry.key === RUNTIME_TOKEN_KEY).at(-1)?.value.trim();
+  const value = state.document
+    ?.entries()
+    .filter((entry) => entry.key === RUNTIME_TOKEN_KEY)
+    .at(-1)
+    ?.value.trim();
 
   return value && !isPlaceholder(value) ? value : null;
 }
 
 /** The token for files about to be created: the other file's real one, else a fresh one. */
-function chooseToken(envDir: string, missing: readonly EnvFileName[]): { token: string; source: TokenSource } {
+function chooseToken(
+  envDir: string,
+  missing: readonly EnvFileName[],
+): { token: string; source: TokenSource } {
   if (missing.length !== 1) {
     return { token: generateRuntimeToken(), source: missing.length === 0 ? 'kept' : 'generated' };
   }
@@ -102,7 +112,10 @@ function chooseToken(envDir: string, missing: readonly EnvFileName[]): { token: 
   const token = existingToken(envDir, other);
   if (token === null) return { token: generateRuntimeToken(), source: 'generated' };
 
-  return { token, source: other === 'runtime' ? 'copied from runtime.env' : 'copied from telegram-bridge.env' };
+  return {
+    token,
+    source: other === 'runtime' ? 'copied from runtime.env' : 'copied from telegram-bridge.env',
+  };
 }
 
 /** Creates the env folder and the missing env files; never replaces an existing file. */
@@ -116,12 +129,17 @@ export function setUpEnvFiles(envDir: string): Pick<SetupReport, 'envFolder' | '
   for (const name of ENV_FILES) {
     const text = renderTemplate(name, token);
     // The template must parse cleanly; a broken template is a bug, not a user error.
-    if (!parseEnvDocument(text).ok) throw new WorkbenchError(`the ${fileNameOf(name)} template does not parse`);
+    if (!parseEnvDocument(text).ok)
+      throw new WorkbenchError(`the ${fileNameOf(name)} template does not parse`);
     const action = createEnvFile(envDir, name, text);
     files[name] = { path: join(envDir, fileNameOf(name)), action };
   }
 
-  return { envFolder: { path: envDir, action: folderExisted ? 'kept' : 'created', repairs }, files, token: source };
+  return {
+    envFolder: { path: envDir, action: folderExisted ? 'kept' : 'created', repairs },
+    files,
+    token: source,
+  };
 }
 
 async function setUpImage(deps: SetupDeps, options: SetupOptions): Promise<SetupReport['image']> {
@@ -129,7 +147,8 @@ async function setUpImage(deps: SetupDeps, options: SetupOptions): Promise<Setup
   if (options.image !== undefined) {
     if (!(await container.imageExists(options.image))) {
       throw new WorkbenchError(`the image ${options.image} does not exist`, {
-        hint: `pull or build it first (e.g. \`container image pull ${options.image}\`), ` +
+        hint:
+          `pull or build it first (e.g. \`container image pull ${options.image}\`), ` +
           'or run `workbench setup` without --image to build one',
       });
     }
@@ -212,7 +231,9 @@ function deleteEnvFolder(envDir: string): TeardownReport['envFolder'] {
   }
   if (!stat.isDirectory()) {
     throw new EnvFileError(`refusing to delete ${envDir}: it is not a folder`, {
-      path: envDir, code: stat.isSymbolicLink() ? 'symlink' : 'not_regular', hint: 'remove it by hand if it is yours',
+      path: envDir,
+      code: stat.isSymbolicLink() ? 'symlink' : 'not_regular',
+      hint: 'remove it by hand if it is yours',
     });
   }
   rmSync(envDir, { recursive: true, force: true });
@@ -224,23 +245,36 @@ function deleteEnvFolder(envDir: string): TeardownReport['envFolder'] {
  * `workbench teardown`: stops the workbench, removes both launchd agents and the container; the
  * volumes and the env folder only when asked. Safe to run again.
  */
-export async function runTeardown(deps: TeardownDeps, options: TeardownOptions = {}): Promise<TeardownReport> {
+export async function runTeardown(
+  deps: TeardownDeps,
+  options: TeardownOptions = {},
+): Promise<TeardownReport> {
   const stopped = (await deps.stop()).message;
 
   // Stopping unloads a loaded workbench agent first, so KeepAlive cannot bring the container back.
   const agents: string[] = [];
-  const plists = [[AGENT_LABEL, deps.paths.agentPlist], [AWAKE_AGENT_LABEL, deps.paths.awakePlist]] as const;
+  const plists = [
+    [AGENT_LABEL, deps.paths.agentPlist],
+    [AWAKE_AGENT_LABEL, deps.paths.awakePlist],
+  ] as const;
   for (const [label, plist] of plists) {
     if (existsSync(plist)) agents.push(label);
     await deps.launchd.uninstall(label, plist);
   }
-  const container = (await deps.container.delete(deps.settings.read().containerName, { force: true })) === 'deleted'
-    ? 'deleted' : 'absent';
+  const container =
+    (await deps.container.delete(deps.settings.read().containerName, { force: true })) === 'deleted'
+      ? 'deleted'
+      : 'absent';
   const volumes = options.volumes ? await deleteVolumes(deps) : [];
   const kept = existsSync(deps.paths.envDir) ? 'kept' : 'absent';
   const envFolder = options.env ? deleteEnvFolder(deps.paths.envDir) : kept;
   deps.settings.update({ setupComplete: false });
-  deps.logger?.info('torn down', { agents: agents.join(','), container, volumes: volumes.join(','), envFolder });
+  deps.logger?.info('torn down', {
+    agents: agents.join(','),
+    container,
+    volumes: volumes.join(','),
+    envFolder,
+  });
 
   return { stopped, agents, container, volumes, envFolder };
 }

@@ -5,7 +5,8 @@
  */
 import type { LastExit, ServiceState, StatusFileRead } from './supervisor-status.js';
 
-export type Overall = 'running' | 'degraded' | 'starting' | 'stopping' | 'stopped' | 'not-set-up' | 'error';
+export type Overall =
+  'running' | 'degraded' | 'starting' | 'stopping' | 'stopped' | 'not-set-up' | 'error';
 export type ContainerState = 'running' | 'stopped' | 'stopping' | 'missing' | 'unknown';
 
 export interface ServiceView {
@@ -76,7 +77,13 @@ export interface StatusObservation {
   /** false when the image is known to be absent; null when it was not checked. */
   imagePresent: boolean | null;
   supervisor: { read: StatusFileRead; stale: boolean } | null;
-  launchAgent: { label: string; installed: boolean; loaded: boolean; pid: number | null; lastExit: number | null };
+  launchAgent: {
+    label: string;
+    installed: boolean;
+    loaded: boolean;
+    pid: number | null;
+    lastExit: number | null;
+  };
   keepAwake: { enabled: boolean; active: boolean };
   envFiles: { runtime: EnvFileView; bridge: EnvFileView };
   action: string | null;
@@ -109,8 +116,13 @@ function describeService(name: string, service: ServiceView, now: Date): string 
 }
 
 function toServiceView(service: {
-  state: ServiceState; pid: number | null; restarts: number; startedAt: string | null;
-  healthy: boolean | null; lastExit: LastExit | null; detail: string | null;
+  state: ServiceState;
+  pid: number | null;
+  restarts: number;
+  startedAt: string | null;
+  healthy: boolean | null;
+  lastExit: LastExit | null;
+  detail: string | null;
 }): ServiceView {
   return {
     state: service.state,
@@ -129,14 +141,24 @@ interface Verdict {
   reason: string | null;
 }
 
-function judgeRunningContainer(observation: StatusObservation, services: WorkbenchStatus['services']): Verdict {
+function judgeRunningContainer(
+  observation: StatusObservation,
+  services: WorkbenchStatus['services'],
+): Verdict {
   const supervisor = observation.supervisor;
-  const startedAt = observation.container?.startedAt ? Date.parse(observation.container.startedAt) : Number.NaN;
+  const startedAt = observation.container?.startedAt
+    ? Date.parse(observation.container.startedAt)
+    : Number.NaN;
   const young = Number.isFinite(startedAt) && observation.now.getTime() - startedAt < 60_000;
   if (!supervisor || !supervisor.read.ok) {
-    const detail = supervisor && !supervisor.read.ok ? supervisor.read.detail : 'status.json was not read';
+    const detail =
+      supervisor && !supervisor.read.ok ? supervisor.read.detail : 'status.json was not read';
     if (young && supervisor && !supervisor.read.ok && supervisor.read.reason === 'missing') {
-      return { overall: 'starting', summary: 'Workbench starting · waiting for the supervisor', reason: detail };
+      return {
+        overall: 'starting',
+        summary: 'Workbench starting · waiting for the supervisor',
+        reason: detail,
+      };
     }
     return { overall: 'degraded', summary: `Workbench degraded · ${detail}`, reason: detail };
   }
@@ -146,11 +168,15 @@ function judgeRunningContainer(observation: StatusObservation, services: Workben
   }
   const { runtime, bridge } = services!;
   const parts = `${describeService('runtime', runtime, observation.now)} · ${describeService('bridge', bridge, observation.now)}`;
-  const healthy = (service: ServiceView) => service.state === 'running' && service.healthy !== false;
-  if (healthy(runtime) && healthy(bridge)) return { overall: 'running', summary: `Workbench running · ${parts}`, reason: null };
-  const firstStart = [runtime, bridge].every((service) => service.restarts === 0 && service.state !== 'failed')
-    && [runtime, bridge].some((service) => service.state === 'starting');
-  if (firstStart) return { overall: 'starting', summary: `Workbench starting · ${parts}`, reason: null };
+  const healthy = (service: ServiceView) =>
+    service.state === 'running' && service.healthy !== false;
+  if (healthy(runtime) && healthy(bridge))
+    return { overall: 'running', summary: `Workbench running · ${parts}`, reason: null };
+  const firstStart =
+    [runtime, bridge].every((service) => service.restarts === 0 && service.state !== 'failed') &&
+    [runtime, bridge].some((service) => service.state === 'starting');
+  if (firstStart)
+    return { overall: 'starting', summary: `Workbench starting · ${parts}`, reason: null };
   const failing = [runtime, bridge].find((service) => service.detail)?.detail ?? null;
 
   return { overall: 'degraded', summary: `Workbench degraded · ${parts}`, reason: failing };
@@ -160,18 +186,34 @@ function judgeIdle(observation: StatusObservation): Verdict {
   const envMissing = !observation.envFiles.runtime.exists || !observation.envFiles.bridge.exists;
   if (envMissing) {
     const reason = 'the env files do not exist yet';
-    return { overall: 'not-set-up', summary: 'Workbench not set up · run `workbench setup`', reason };
+    return {
+      overall: 'not-set-up',
+      summary: 'Workbench not set up · run `workbench setup`',
+      reason,
+    };
   }
   if (observation.imagePresent === false) {
     const reason = `the image ${observation.image} does not exist`;
-    return { overall: 'not-set-up', summary: 'Workbench not set up · the image is missing, run `workbench setup`', reason };
+    return {
+      overall: 'not-set-up',
+      summary: 'Workbench not set up · the image is missing, run `workbench setup`',
+      reason,
+    };
   }
   if (observation.launchAgent.loaded && observation.launchAgent.pid !== null) {
-    return { overall: 'starting', summary: 'Workbench starting · the login agent is bringing it up', reason: null };
+    return {
+      overall: 'starting',
+      summary: 'Workbench starting · the login agent is bringing it up',
+      reason: null,
+    };
   }
   if (!observation.system.running) {
     const reason = 'the container system service is not running';
-    return { overall: 'stopped', summary: 'Workbench stopped · container system service not running', reason };
+    return {
+      overall: 'stopped',
+      summary: 'Workbench stopped · container system service not running',
+      reason,
+    };
   }
 
   return { overall: 'stopped', summary: 'Workbench stopped', reason: null };
@@ -183,7 +225,11 @@ function judge(observation: StatusObservation, services: WorkbenchStatus['servic
     return { overall: 'error', summary: 'Error · container is not installed', reason };
   }
   if (observation.systemError) {
-    return { overall: 'error', summary: `Error · ${observation.systemError}`, reason: observation.systemError };
+    return {
+      overall: 'error',
+      summary: `Error · ${observation.systemError}`,
+      reason: observation.systemError,
+    };
   }
   if (observation.action === 'start' || observation.action === 'restart') {
     return { overall: 'starting', summary: 'Workbench starting', reason: null };
@@ -191,7 +237,8 @@ function judge(observation: StatusObservation, services: WorkbenchStatus['servic
   if (observation.action === 'stop' || observation.container?.state === 'stopping') {
     return { overall: 'stopping', summary: 'Workbench stopping', reason: null };
   }
-  if (observation.container?.state === 'running') return judgeRunningContainer(observation, services);
+  if (observation.container?.state === 'running')
+    return judgeRunningContainer(observation, services);
   if (observation.container?.state === 'unknown') {
     const reason = 'the container system reports the container state as unknown';
     return { overall: 'degraded', summary: 'Workbench degraded · container state unknown', reason };
@@ -204,9 +251,13 @@ function judge(observation: StatusObservation, services: WorkbenchStatus['servic
 export function buildStatus(observation: StatusObservation): WorkbenchStatus {
   const running = observation.container?.state === 'running';
   const read = observation.supervisor?.read;
-  const services = running && read?.ok
-    ? { runtime: toServiceView(read.status.services.runtime), bridge: toServiceView(read.status.services.bridge) }
-    : null;
+  const services =
+    running && read?.ok
+      ? {
+          runtime: toServiceView(read.status.services.runtime),
+          bridge: toServiceView(read.status.services.bridge),
+        }
+      : null;
   const verdict = judge(observation, services);
 
   return {
@@ -218,7 +269,9 @@ export function buildStatus(observation: StatusObservation): WorkbenchStatus {
     containerSystem: observation.system,
     container: {
       name: observation.containerName,
-      state: observation.container?.state ?? (observation.systemError || !observation.system.running ? 'unknown' : 'missing'),
+      state:
+        observation.container?.state ??
+        (observation.systemError || !observation.system.running ? 'unknown' : 'missing'),
       image: observation.container?.image ?? observation.image,
       startedAt: observation.container?.startedAt ?? null,
       cpus: observation.container?.cpus ?? null,

@@ -15,8 +15,18 @@ import type { LaunchAgentManager } from './launch-agent.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { AGENT_LABEL, AWAKE_AGENT_LABEL, type WorkbenchPaths } from './platform.js';
 import type { Settings } from './settings.js';
-import { buildStatus, type EnvFileView, type StatusObservation, type WorkbenchStatus } from './status-model.js';
-import { judgeHeartbeat, readStatusFile, staleAfterMs, type HeartbeatSighting } from './supervisor-status.js';
+import {
+  buildStatus,
+  type EnvFileView,
+  type StatusObservation,
+  type WorkbenchStatus,
+} from './status-model.js';
+import {
+  judgeHeartbeat,
+  readStatusFile,
+  staleAfterMs,
+  type HeartbeatSighting,
+} from './supervisor-status.js';
 
 export interface StatusReaderDeps {
   paths: WorkbenchPaths;
@@ -67,7 +77,13 @@ export class StatusReader {
       container: null,
       imagePresent: null,
       supervisor: null,
-      launchAgent: { label: AGENT_LABEL, installed: false, loaded: false, pid: null, lastExit: null },
+      launchAgent: {
+        label: AGENT_LABEL,
+        installed: false,
+        loaded: false,
+        pid: null,
+        lastExit: null,
+      },
       keepAwake: { enabled: false, active: false },
       envFiles: this.#deps.readEnvViews(),
       action: readLockHolder(this.#deps.paths.lockFile)?.action ?? null,
@@ -75,7 +91,8 @@ export class StatusReader {
 
     await this.#observeContainer(observation, settings);
     await this.#observeAgents(observation);
-    if (observation.container?.state === 'running') this.#observeSupervisor(observation, now.getTime());
+    if (observation.container?.state === 'running')
+      this.#observeSupervisor(observation, now.getTime());
     this.#saveCache();
 
     return buildStatus(observation);
@@ -111,7 +128,11 @@ export class StatusReader {
       return;
     }
     if (error instanceof WorkbenchError && /service is not running/.test(error.message)) {
-      observation.system = { installed: true, running: false, version: this.#loadCache().version?.value ?? null };
+      observation.system = {
+        installed: true,
+        running: false,
+        version: this.#loadCache().version?.value ?? null,
+      };
       return;
     }
     observation.systemError = describeError(error);
@@ -148,24 +169,12 @@ export class StatusReader {
       return;
     }
     const cache = this.#loadCache();
-    const previous = cache.heartbeat ?? this.#firstSighting(now);
+    // Without an earlier sighting (a first run) the status counts as fresh: nothing on the host
+    // can tell its age, as the file's times may follow the VM's clock.
+    const previous = cache.heartbeat ?? null;
     const verdict = judgeHeartbeat(read.status, previous, now, staleAfterMs(read.status));
     cache.heartbeat = verdict.sighting;
     observation.supervisor = { read, stale: verdict.stale };
-  }
-
-  /**
-   * Without an earlier sighting (a first CLI run), the file's modification time on the host stands
-   * in for it: a file untouched for longer than the stale limit is judged stale at once.
-   */
-  #firstSighting(now: number): HeartbeatSighting | null {
-    const read = readStatusFile(this.#deps.paths.statusFile);
-    if (!read.ok) return null;
-    const mtime = statSync(this.#deps.paths.statusFile).mtimeMs;
-    if (now - mtime <= staleAfterMs(read.status)) return null;
-    const { heartbeat, pid, startedAt } = read.status.supervisor;
-
-    return { heartbeat, supervisorPid: pid, startedAt, seenAt: mtime };
   }
 
   async #cachedVersion(): Promise<string | null> {
@@ -178,7 +187,8 @@ export class StatusReader {
       return null;
     }
     const known = cache.version;
-    if (known && known.path === path && known.mtimeMs === stat.mtimeMs && known.size === stat.size) return known.value;
+    if (known && known.path === path && known.mtimeMs === stat.mtimeMs && known.size === stat.size)
+      return known.value;
     try {
       const value = await this.#deps.container.version();
       cache.version = { path, mtimeMs: stat.mtimeMs, size: stat.size, value };
@@ -192,7 +202,8 @@ export class StatusReader {
     const cache = this.#loadCache();
     const now = Date.now();
     const known = cache.image;
-    if (known && known.ref === ref && now - known.checkedAt < IMAGE_CACHE_MS && known.present) return true;
+    if (known && known.ref === ref && now - known.checkedAt < IMAGE_CACHE_MS && known.present)
+      return true;
     try {
       const present = await this.#deps.container.imageExists(ref);
       cache.image = { ref, present, checkedAt: now };
@@ -220,7 +231,10 @@ export class StatusReader {
     if (!this.#deps.persistCache || !this.#cache) return;
     try {
       mkdirSync(dirname(this.#cacheFile), { recursive: true, mode: 0o700 });
-      writeFileAtomic(this.#cacheFile, JSON.stringify(this.#cache), { mode: 0o600, durable: false });
+      writeFileAtomic(this.#cacheFile, JSON.stringify(this.#cache), {
+        mode: 0o600,
+        durable: false,
+      });
     } catch {
       // The cache only saves work; failing to write it changes no result.
     }

@@ -8,7 +8,10 @@ import { z } from 'zod';
 
 export const STATUS_FILE_LIMIT_BYTES = 64 * 1024;
 
-const isoDate = z.string().max(40).regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
+const isoDate = z
+  .string()
+  .max(40)
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
 const shortText = z.string().max(500);
 
 export const serviceStates = ['starting', 'running', 'restarting', 'stopped', 'failed'] as const;
@@ -17,7 +20,11 @@ export type ServiceState = (typeof serviceStates)[number];
 export const lastExitSchema = z
   .object({
     code: z.number().int().min(0).max(255).nullable(),
-    signal: z.string().max(16).regex(/^[A-Z0-9]*$/).nullable(),
+    signal: z
+      .string()
+      .max(16)
+      .regex(/^[A-Z0-9]*$/)
+      .nullable(),
     at: isoDate,
   })
   .strict();
@@ -25,7 +32,12 @@ export const lastExitSchema = z
 export const serviceStatusSchema = z
   .object({
     state: z.enum(serviceStates),
-    pid: z.number().int().positive().max(2 ** 31).nullable(),
+    pid: z
+      .number()
+      .int()
+      .positive()
+      .max(2 ** 31)
+      .nullable(),
     restarts: z.number().int().min(0).max(1_000_000),
     startedAt: isoDate.nullable(),
     healthy: z.boolean().nullable(),
@@ -39,7 +51,11 @@ export const supervisorStatusSchema = z
     schemaVersion: z.literal(1),
     supervisor: z
       .object({
-        pid: z.number().int().positive().max(2 ** 31),
+        pid: z
+          .number()
+          .int()
+          .positive()
+          .max(2 ** 31),
         startedAt: isoDate,
         heartbeat: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
         updatedAt: isoDate,
@@ -65,20 +81,38 @@ export function readStatusFile(path: string): StatusFileRead {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { ok: false, reason: 'missing', detail: 'the supervisor has not written status.json yet' };
+    if (code === 'ENOENT')
+      return {
+        ok: false,
+        reason: 'missing',
+        detail: 'the supervisor has not written status.json yet',
+      };
 
-    return { ok: false, reason: 'unreadable', detail: `status.json cannot be opened (${code ?? 'error'})` };
+    return {
+      ok: false,
+      reason: 'unreadable',
+      detail: `status.json cannot be opened (${code ?? 'error'})`,
+    };
   }
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile()) return { ok: false, reason: 'unreadable', detail: 'status.json is not a regular file' };
+    if (!stat.isFile())
+      return { ok: false, reason: 'unreadable', detail: 'status.json is not a regular file' };
     if (stat.size > STATUS_FILE_LIMIT_BYTES) {
-      return { ok: false, reason: 'too-large', detail: `status.json is ${stat.size} bytes, over the ${STATUS_FILE_LIMIT_BYTES}-byte limit` };
+      return {
+        ok: false,
+        reason: 'too-large',
+        detail: `status.json is ${stat.size} bytes, over the ${STATUS_FILE_LIMIT_BYTES}-byte limit`,
+      };
     }
     const buffer = Buffer.alloc(STATUS_FILE_LIMIT_BYTES + 1);
     const length = readSync(fd, buffer, 0, buffer.length, 0);
     if (length > STATUS_FILE_LIMIT_BYTES) {
-      return { ok: false, reason: 'too-large', detail: `status.json grew past the ${STATUS_FILE_LIMIT_BYTES}-byte limit` };
+      return {
+        ok: false,
+        reason: 'too-large',
+        detail: `status.json grew past the ${STATUS_FILE_LIMIT_BYTES}-byte limit`,
+      };
     }
 
     return parseStatusText(buffer.subarray(0, length).toString('utf8'));
@@ -99,7 +133,11 @@ export function parseStatusText(text: string): StatusFileRead {
   if (result.success) return { ok: true, status: result.data };
   const issue = result.error.issues[0]!;
 
-  return { ok: false, reason: 'invalid', detail: `status.json fails its schema at ${issue.path.join('.') || 'the top level'}` };
+  return {
+    ok: false,
+    reason: 'invalid',
+    detail: `status.json fails its schema at ${issue.path.join('.') || 'the top level'}`,
+  };
 }
 
 export interface HeartbeatSighting {
@@ -127,7 +165,12 @@ export function judgeHeartbeat(
     previous.startedAt === status.supervisor.startedAt;
   if (!same) {
     return {
-      sighting: { heartbeat: status.supervisor.heartbeat, supervisorPid: status.supervisor.pid, startedAt: status.supervisor.startedAt, seenAt: now },
+      sighting: {
+        heartbeat: status.supervisor.heartbeat,
+        supervisorPid: status.supervisor.pid,
+        startedAt: status.supervisor.startedAt,
+        seenAt: now,
+      },
       stale: false,
     };
   }
@@ -135,9 +178,12 @@ export function judgeHeartbeat(
   return { sighting: previous, stale: now - previous.seenAt > staleAfterMs };
 }
 
-/** How long an unchanged heartbeat is tolerated: three intervals, at least 15 s. */
+/**
+ * How long an unchanged heartbeat is tolerated: three of the intervals the supervisor announces,
+ * at least one second (the schema bounds the interval, so a status cannot disable the check).
+ */
 export function staleAfterMs(status: SupervisorStatus): number {
   const interval = status.supervisor.heartbeatIntervalMs ?? 10_000;
 
-  return Math.max(15_000, interval * 3);
+  return Math.max(1000, interval * 3);
 }

@@ -11,7 +11,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainerClient, RunSpec } from './container-client.js';
 import type { AgentDefinition } from './launch-agent.js';
 import type { Logger } from './logger.js';
-import { AGENT_LABEL, COMMAND_NAMES, commandPathVariable, type CommandPaths, type WorkbenchPaths } from './platform.js';
+import {
+  AGENT_LABEL,
+  COMMAND_NAMES,
+  commandPathVariable,
+  type CommandPaths,
+  type WorkbenchPaths,
+} from './platform.js';
 import type { Settings } from './settings.js';
 
 /** launchd's own PATH; the agent never relies on it, every command is named by absolute path. */
@@ -62,7 +68,10 @@ export interface AgentProgramOptions {
 
 /** The agent's plist content: absolute paths and the app home, nothing from the caller's shell. */
 export function workbenchAgentDefinition(options: AgentProgramOptions): AgentDefinition {
-  const environment: Record<string, string> = { PATH: LAUNCHD_PATH, WORKBENCH_HOME: options.paths.home };
+  const environment: Record<string, string> = {
+    PATH: LAUNCHD_PATH,
+    WORKBENCH_HOME: options.paths.home,
+  };
   for (const name of COMMAND_NAMES) environment[commandPathVariable(name)] = options.commands[name];
   environment.WORKBENCH_LAUNCH_AGENTS_DIR = options.paths.launchAgentsDir;
 
@@ -106,15 +115,20 @@ export async function runAgentProgram(deps: RunAgentDeps): Promise<number> {
   const existing = await container.inspect(settings.containerName);
   if (existing?.state === 'running' || existing?.state === 'stopping') {
     // Started by hand while the agent was off: watch it, and take over once it ends.
-    logger.info('workbench container already running; watching it', { name: settings.containerName });
-    while ((await container.inspect(settings.containerName))?.state === 'running') await sleep(deps.pollMs ?? 5000);
+    logger.info('workbench container already running; watching it', {
+      name: settings.containerName,
+    });
+    while ((await container.inspect(settings.containerName))?.state === 'running')
+      await sleep(deps.pollMs ?? 5000);
     return 0;
   }
   if (existing) await container.delete(settings.containerName, { force: true });
   await ensureVolumes(container);
 
   const args = container.runArgs(workbenchRunSpec(settings, deps.paths), { detach: false });
-  logger.info('running the workbench container in the foreground', { name: settings.containerName });
+  logger.info('running the workbench container in the foreground', {
+    name: settings.containerName,
+  });
 
   return runForeground(deps.containerPath, args, deps);
 }
@@ -128,7 +142,9 @@ function runForeground(command: string, args: string[], deps: RunAgentDeps): Pro
       child.kill(signal);
       // If the container ignores the signal, stop it explicitly before launchd's SIGKILL.
       stopTimer ??= setTimeout(() => {
-        void deps.container.stop(deps.settings.containerName, { timeoutSeconds: 5 }).catch(() => {});
+        void deps.container
+          .stop(deps.settings.containerName, { timeoutSeconds: 5 })
+          .catch(() => {});
       }, deps.settings.stopTimeoutSeconds * 1000);
     };
     process.on('SIGTERM', forward);

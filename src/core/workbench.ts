@@ -6,7 +6,15 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 
 import { ContainerClient } from './container-client.js';
-import { checkEnvFiles, fileNameOf, maskedEntries, readEnvStatus, revealEnvValue, saveEnvChanges, type EnvProblem } from './env/index.js';
+import {
+  checkEnvFiles,
+  fileNameOf,
+  maskedEntries,
+  readEnvStatus,
+  revealEnvValue,
+  saveEnvChanges,
+  type EnvProblem,
+} from './env/index.js';
 import { runHostDoctor } from './doctor/host-doctor.js';
 import { findPackageRoot, runSetup } from './setup.js';
 import { WorkbenchController } from './controller.js';
@@ -14,12 +22,27 @@ import { WorkbenchError } from './errors.js';
 import { KeepAwake } from './keep-awake.js';
 import { LaunchAgentManager } from './launch-agent.js';
 import { fileSink, Logger, stderrSink, type LogSink } from './logger.js';
-import { AGENT_LABEL, currentUid, resolveCommandPaths, resolveHome, workbenchPaths, type CommandPaths, type WorkbenchPaths } from './platform.js';
+import {
+  AGENT_LABEL,
+  currentUid,
+  resolveCommandPaths,
+  resolveHome,
+  workbenchPaths,
+  type CommandPaths,
+  type WorkbenchPaths,
+} from './platform.js';
 import { SettingsStore, type Settings } from './settings.js';
 import type { EnvFileView as EnvStatusView, WorkbenchStatus } from './status-model.js';
 import { StatusReader } from './status-reader.js';
 import { runAgentProgram, workbenchAgentDefinition } from './workbench-agent.js';
-import type { ActionOutcome, DoctorReport, EnvFileName, EnvFileView, EnvProblemView, WorkbenchApi } from './workbench-api.js';
+import type {
+  ActionOutcome,
+  DoctorReport,
+  EnvFileName,
+  EnvFileView,
+  EnvProblemView,
+  WorkbenchApi,
+} from './workbench-api.js';
 
 export interface WorkbenchOptions {
   env?: NodeJS.ProcessEnv;
@@ -74,7 +97,11 @@ export class Workbench implements WorkbenchApi {
   }
 
   container(): ContainerClient {
-    return new ContainerClient({ path: this.commands().container, logger: this.logger.child('container'), env: this.#env });
+    return new ContainerClient({
+      path: this.commands().container,
+      logger: this.logger.child('container'),
+      env: this.#env,
+    });
   }
 
   launchd(): LaunchAgentManager {
@@ -154,16 +181,27 @@ export class Workbench implements WorkbenchApi {
   /** Installs and loads the workbench agent (which starts the workbench), or removes it. */
   async setAgentEnabled(enabled: boolean): Promise<ActionOutcome> {
     const launchd = this.launchd();
+    const loaded = (await launchd.print(AGENT_LABEL)) !== null;
     if (enabled) {
+      if (loaded) return { message: 'Login agent already enabled.', status: await this.status() };
       const controller = this.controller();
       // A workbench started by hand is stopped first, so the agent can own the container.
       if (!controller.agentInstalled()) await controller.stop();
       await launchd.install(this.agentDefinition(), this.paths.agentPlist);
-      return { message: 'Login agent enabled: the workbench now starts at login and is kept alive.', status: await this.status() };
+      return {
+        message: 'Login agent enabled: the workbench now starts at login and is kept alive.',
+        status: await this.status(),
+      };
     }
+    const installed = existsSync(this.paths.agentPlist);
     await launchd.uninstall(AGENT_LABEL, this.paths.agentPlist);
+    const message = loaded
+      ? 'Login agent disabled and removed; the workbench stopped with it.'
+      : installed
+        ? 'Login agent removed.'
+        : 'Login agent was not enabled.';
 
-    return { message: 'Login agent disabled and removed; the workbench is stopped.', status: await this.status() };
+    return { message, status: await this.status() };
   }
 
   async setKeepAwake(enabled: boolean): Promise<ActionOutcome> {
@@ -234,9 +272,10 @@ export class Workbench implements WorkbenchApi {
       options.image === undefined ? {} : { image: options.image },
     );
     const left = report.problems.filter((found) => found.severity === 'error').length;
-    const message = left === 0
-      ? 'Setup complete.'
-      : `Setup complete; ${left} value${left === 1 ? '' : 's'} still to fill in the env files.`;
+    const message =
+      left === 0
+        ? 'Setup complete.'
+        : `Setup complete; ${left} value${left === 1 ? '' : 's'} still to fill in the env files.`;
 
     return { message, status: await this.status() };
   }
@@ -266,9 +305,15 @@ export class Workbench implements WorkbenchApi {
   }
 
   /** Applies the changes and saves the file atomically with mode 0600. */
-  async saveEnvFile(name: EnvFileName, changes: Record<string, string | null>): Promise<EnvFileView> {
+  async saveEnvFile(
+    name: EnvFileName,
+    changes: Record<string, string | null>,
+  ): Promise<EnvFileView> {
     const saved = saveEnvChanges(this.paths.envDir, name, changes);
-    this.logger.info('env file saved', { file: fileNameOf(name), keys: Object.keys(changes).join(',') });
+    this.logger.info('env file saved', {
+      file: fileNameOf(name),
+      keys: Object.keys(changes).join(','),
+    });
 
     return {
       name,
@@ -317,7 +362,14 @@ export class Workbench implements WorkbenchApi {
 }
 
 function toProblemView(found: EnvProblem): EnvProblemView {
-  return { code: found.code, severity: found.severity, file: found.file, line: found.line, key: found.key, message: found.message };
+  return {
+    code: found.code,
+    severity: found.severity,
+    file: found.file,
+    line: found.line,
+    key: found.key,
+    message: found.message,
+  };
 }
 
 function defaultLogger(paths: WorkbenchPaths, env: NodeJS.ProcessEnv): Logger {

@@ -11,10 +11,17 @@ import { CHANNELS, WINDOW_NAMES, type ChannelKey, type Result } from './channels
 const text = z.string().max(10_000);
 const isoText = z.string().max(40);
 const envFileName = z.enum(['runtime', 'bridge']);
-const envKey = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'is not an env key' }).max(128);
+const envKey = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'is not an env key' })
+  .max(128);
 const none = z.undefined();
 
-const lastExit = z.object({ code: z.number().nullable(), signal: z.string().nullable(), at: isoText });
+const lastExit = z.object({
+  code: z.number().nullable(),
+  signal: z.string().nullable(),
+  at: isoText,
+});
 
 const serviceView = z.object({
   state: z.enum(['starting', 'running', 'restarting', 'stopped', 'failed']),
@@ -37,11 +44,23 @@ const envFileStatus = z.object({
 /** The status model (SPEC §3) as it crosses IPC. */
 export const statusSchema = z.object({
   schemaVersion: z.literal(1),
-  overall: z.enum(['running', 'degraded', 'starting', 'stopping', 'stopped', 'not-set-up', 'error']),
+  overall: z.enum([
+    'running',
+    'degraded',
+    'starting',
+    'stopping',
+    'stopped',
+    'not-set-up',
+    'error',
+  ]),
   summary: text,
   reason: text.nullable(),
   action: z.string().max(40).nullable(),
-  containerSystem: z.object({ installed: z.boolean(), running: z.boolean(), version: z.string().nullable() }),
+  containerSystem: z.object({
+    installed: z.boolean(),
+    running: z.boolean(),
+    version: z.string().nullable(),
+  }),
   container: z.object({
     name: text,
     state: z.enum(['running', 'stopped', 'stopping', 'missing', 'unknown']),
@@ -148,8 +167,19 @@ export const contract = {
   revealEnv: { arg: z.strictObject({ name: envFileName, key: envKey }), value: z.string() },
   saveEnv: { arg: z.strictObject({ name: envFileName, changes: envChanges }), value: envFileView },
   checkEnv: {
-    arg: z.strictObject({ name: envFileName, key: z.string().max(128), value: z.string().max(4096) }),
-    value: z.array(z.object({ code: z.string().max(64), severity: z.enum(['error', 'warning']), message: text, fix: text })),
+    arg: z.strictObject({
+      name: envFileName,
+      key: z.string().max(128),
+      value: z.string().max(4096),
+    }),
+    value: z.array(
+      z.object({
+        code: z.string().max(64),
+        severity: z.enum(['error', 'warning']),
+        message: text,
+        fix: text,
+      }),
+    ),
   },
   runDoctor: { arg: none, value: doctorReport },
   readLogs: {
@@ -159,8 +189,14 @@ export const contract = {
   readSettings: { arg: none, value: settings },
   saveSettings: { arg: z.strictObject({ change: settingsChange }), value: settings },
   readLoginItem: { arg: none, value: z.strictObject({ openAtLogin: z.boolean() }) },
-  setLoginItem: { arg: z.strictObject({ openAtLogin: z.boolean() }), value: z.strictObject({ openAtLogin: z.boolean() }) },
-  runSetup: { arg: z.strictObject({ image: z.string().min(1).max(255).optional() }), value: actionOutcome },
+  setLoginItem: {
+    arg: z.strictObject({ openAtLogin: z.boolean() }),
+    value: z.strictObject({ openAtLogin: z.boolean() }),
+  },
+  runSetup: {
+    arg: z.strictObject({ image: z.string().min(1).max(255).optional() }),
+    value: actionOutcome,
+  },
   openWindow: { arg: z.strictObject({ name: z.enum(WINDOW_NAMES) }), value: z.null() },
 } as const satisfies Record<ChannelKey, { arg: z.ZodType; value: z.ZodType }>;
 
@@ -189,7 +225,10 @@ export function parseArg<K extends ChannelKey>(key: K, raw: unknown): Result<Arg
   const parsed = contract[key].arg.safeParse(raw);
   if (parsed.success) return { ok: true, value: parsed.data as ArgOf<K> };
 
-  return { ok: false, error: `The request to ${CHANNELS[key]} was refused: ${describeIssue(parsed.error)}.` };
+  return {
+    ok: false,
+    error: `The request to ${CHANNELS[key]} was refused: ${describeIssue(parsed.error)}.`,
+  };
 }
 
 /** Validates a value before it is sent to a window. */
@@ -197,7 +236,10 @@ export function parseValue<K extends ChannelKey>(key: K, raw: unknown): Result<V
   const parsed = contract[key].value.safeParse(raw);
   if (parsed.success) return { ok: true, value: parsed.data as ValueOf<K> };
 
-  return { ok: false, error: `The answer of ${CHANNELS[key]} did not match its contract: ${describeIssue(parsed.error)}.` };
+  return {
+    ok: false,
+    error: `The answer of ${CHANNELS[key]} did not match its contract: ${describeIssue(parsed.error)}.`,
+  };
 }
 
 function describeIssue(error: z.ZodError): string {

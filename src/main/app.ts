@@ -9,15 +9,40 @@ import { WorkbenchError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { WorkbenchStatus } from '../core/status-model.js';
 import type { ActionOutcome } from '../core/workbench-api.js';
-import { APP_HOST, APP_ORIGIN, APP_SCHEME, STATUS_EVENT, type WindowName } from '../ipc/channels.js';
+import {
+  APP_HOST,
+  APP_ORIGIN,
+  APP_SCHEME,
+  STATUS_EVENT,
+  type WindowName,
+} from '../ipc/channels.js';
 import { parseValue } from '../ipc/contract.js';
-import type { ContentsLike, ElectronSurface, IpcEventLike, TrayLike, WindowLike } from './electron-surface.js';
-import { createRequestHandler, REQUEST_CHANNELS, sentenceOf, type AppCore, type RequestHandler } from './ipc-handlers.js';
+import type {
+  ContentsLike,
+  ElectronSurface,
+  IpcEventLike,
+  TrayLike,
+  WindowLike,
+} from './electron-surface.js';
+import {
+  createRequestHandler,
+  REQUEST_CHANNELS,
+  sentenceOf,
+  type AppCore,
+  type RequestHandler,
+} from './ipc-handlers.js';
 import { decideNotifications } from './notification-rules.js';
 import { SCHEME_PRIVILEGES, servePage } from './page-protocol.js';
 import { RefreshScheduler, systemClock, type SchedulerClock } from './refresh-scheduler.js';
 import type { SettingsAccess } from './settings-access.js';
-import { buildTrayMenu, trayIconName, trayTooltip, type ActionName, type MenuItemId, type MenuItemTemplate } from './tray-menu.js';
+import {
+  buildTrayMenu,
+  trayIconName,
+  trayTooltip,
+  type ActionName,
+  type MenuItemId,
+  type MenuItemTemplate,
+} from './tray-menu.js';
 import { buildElectronMenu, type DotImages } from './menu-adapter.js';
 
 export interface StartAppOptions {
@@ -100,7 +125,10 @@ class App implements RunningApp {
     this.#core = core;
     this.#options = options;
     this.#log = options.logger.child('app');
-    this.scheduler = new RefreshScheduler({ refresh: () => this.refresh(), clock: options.clock ?? systemClock });
+    this.scheduler = new RefreshScheduler({
+      refresh: () => this.refresh(),
+      clock: options.clock ?? systemClock,
+    });
     this.#handleRequest = createRequestHandler({
       core,
       settings: options.settings,
@@ -124,7 +152,9 @@ class App implements RunningApp {
   setUp(): void {
     const { protocol, session, powerMonitor } = this.#electron;
     protocol.handle(APP_SCHEME, (request) => servePage(this.#options.rendererDir, request));
-    session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+    session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) =>
+      callback(false),
+    );
     session.defaultSession.setPermissionCheckHandler(() => false);
     this.#registerIpc();
 
@@ -156,7 +186,9 @@ class App implements RunningApp {
   /** Runs one action at a time and shows it in the menu while it runs. */
   async runAction(name: ActionName, work: () => Promise<ActionOutcome>): Promise<ActionOutcome> {
     if (this.#action) {
-      throw new WorkbenchError(`another action (${this.#action}) is still running`, { hint: 'wait for it to finish' });
+      throw new WorkbenchError(`another action (${this.#action}) is still running`, {
+        hint: 'wait for it to finish',
+      });
     }
     this.#action = name;
     this.#renderTray();
@@ -253,9 +285,15 @@ class App implements RunningApp {
       case 'action.restart':
         return { name: 'restart', run: () => core.restart() };
       case 'toggle.agent':
-        return { name: 'agent', run: () => core.setAgentEnabled(!(status?.launchAgent.installed ?? false)) };
+        return {
+          name: 'agent',
+          run: () => core.setAgentEnabled(!(status?.launchAgent.installed ?? false)),
+        };
       case 'toggle.awake':
-        return { name: 'awake', run: () => core.setKeepAwake(!(status?.keepAwake.enabled ?? false)) };
+        return {
+          name: 'awake',
+          run: () => core.setKeepAwake(!(status?.keepAwake.enabled ?? false)),
+        };
       default:
         return null;
     }
@@ -265,7 +303,10 @@ class App implements RunningApp {
     for (const channel of REQUEST_CHANNELS) {
       this.#electron.ipcMain.handle(channel, async (event, arg) => {
         if (!this.#isOwnSender(event)) {
-          this.#log.warn('IPC request refused', { channel, sender: event.senderFrame?.url ?? null });
+          this.#log.warn('IPC request refused', {
+            channel,
+            sender: event.senderFrame?.url ?? null,
+          });
           return { ok: false, error: 'The request came from a page that is not part of the app.' };
         }
         return this.#handleRequest(channel, arg);
@@ -322,14 +363,21 @@ class App implements RunningApp {
     const key = JSON.stringify(template);
     if (key === this.#menuKey) return;
     this.#menuKey = key;
-    const menu = buildElectronMenu(this.#electron.Menu, template, this.#dots, (id) => void this.clickMenuItem(id));
+    const menu = buildElectronMenu(
+      this.#electron.Menu,
+      template,
+      this.#dots,
+      (id) => void this.clickMenuItem(id),
+    );
     menu.on('menu-will-show', () => this.scheduler.setActive('menu', true));
     menu.on('menu-will-close', () => this.scheduler.setActive('menu', false));
     tray.setContextMenu(menu);
   }
 
   #trayImage(name: string) {
-    const image = this.#electron.nativeImage.createFromPath(join(this.#iconsDir(), `tray-${name}Template.png`));
+    const image = this.#electron.nativeImage.createFromPath(
+      join(this.#iconsDir(), `tray-${name}Template.png`),
+    );
     image.setTemplateImage(true);
     if (image.isEmpty()) this.#log.warn('tray icon missing', { name });
 
@@ -337,7 +385,8 @@ class App implements RunningApp {
   }
 
   #loadDots(): DotImages {
-    const load = (color: string) => this.#electron.nativeImage.createFromPath(join(this.#iconsDir(), `dot-${color}.png`));
+    const load = (color: string) =>
+      this.#electron.nativeImage.createFromPath(join(this.#iconsDir(), `dot-${color}.png`));
 
     return { green: load('green'), amber: load('amber'), red: load('red'), grey: load('grey') };
   }
@@ -360,7 +409,11 @@ function loadingMenu(): MenuItemTemplate[] {
  * web contents hardened, then tray, IPC and refreshes once Electron is ready. Resolves with a
  * handle, or with null when another instance already runs.
  */
-export async function startApp(electron: ElectronSurface, core: AppCore, options: StartAppOptions): Promise<RunningApp | null> {
+export async function startApp(
+  electron: ElectronSurface,
+  core: AppCore,
+  options: StartAppOptions,
+): Promise<RunningApp | null> {
   const { app, protocol } = electron;
   protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: SCHEME_PRIVILEGES }]);
   if (!app.requestSingleInstanceLock()) {

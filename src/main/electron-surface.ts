@@ -28,7 +28,10 @@ export interface PreventableEvent {
 
 /** What the hardening needs of every web contents, windows or not. */
 export interface ContentsLike {
-  on(event: 'will-navigate' | 'will-redirect', listener: (event: PreventableEvent, url: string) => void): unknown;
+  on(
+    event: 'will-navigate' | 'will-redirect',
+    listener: (event: PreventableEvent, url: string) => void,
+  ): unknown;
   on(event: 'will-attach-webview', listener: (event: PreventableEvent) => void): unknown;
   setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' }): void;
 }
@@ -83,7 +86,10 @@ export interface AppLike {
   getLoginItemSettings(): { openAtLogin: boolean };
   setLoginItemSettings(settings: { openAtLogin: boolean }): void;
   on(event: 'second-instance' | 'window-all-closed' | 'before-quit', listener: () => void): unknown;
-  on(event: 'web-contents-created', listener: (event: unknown, contents: ContentsLike) => void): unknown;
+  on(
+    event: 'web-contents-created',
+    listener: (event: unknown, contents: ContentsLike) => void,
+  ): unknown;
   readonly dock?: { show(): Promise<void>; hide(): void } | undefined;
 }
 
@@ -99,11 +105,18 @@ export interface ElectronSurface {
   Tray: new (image: ImageLike) => TrayLike;
   Menu: { buildFromTemplate(template: MenuItemConstructorOptions[]): MenuLike };
   BrowserWindow: new (options: WindowOptions) => WindowLike;
-  ipcMain: { handle(channel: string, listener: (event: IpcEventLike, arg: unknown) => Promise<unknown>): void };
+  ipcMain: {
+    handle(
+      channel: string,
+      listener: (event: IpcEventLike, arg: unknown) => Promise<unknown>,
+    ): void;
+  };
   nativeImage: { createFromPath(path: string): ImageLike };
   powerMonitor: { on(event: 'suspend' | 'resume', listener: () => void): unknown };
   protocol: {
-    registerSchemesAsPrivileged(schemes: Array<{ scheme: string; privileges: Record<string, boolean> }>): void;
+    registerSchemesAsPrivileged(
+      schemes: Array<{ scheme: string; privileges: Record<string, boolean> }>,
+    ): void;
     handle(scheme: string, handler: (request: Request) => Response | Promise<Response>): void;
   };
   session: {
@@ -112,5 +125,8 @@ export interface ElectronSurface {
       setPermissionCheckHandler(handler: ((...args: unknown[]) => boolean) | null): void;
     };
   };
-  Notification: { new (options: { title: string; body: string }): { show(): void }; isSupported(): boolean };
+  Notification: {
+    new (options: { title: string; body: string }): { show(): void };
+    isSupported(): boolean;
+  };
 }

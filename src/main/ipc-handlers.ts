@@ -37,7 +37,8 @@ export interface RequestServices {
 type Handlers = { [K in ChannelKey]: (arg: z.output<Contract[K]['arg']>) => unknown };
 
 /** The sentence for a setup request when the core has no setup. */
-export const SETUP_UNAVAILABLE = 'Setup is not available in this build; run `workbench setup` in Terminal.';
+export const SETUP_UNAVAILABLE =
+  'Setup is not available in this build; run `workbench setup` in Terminal.';
 
 function handlersFor(services: RequestServices): Handlers {
   const { core, runAction } = services;

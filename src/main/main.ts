@@ -38,7 +38,11 @@ async function main(): Promise<void> {
   const paths = workbenchPaths(home);
   const logger = createLogger(paths.logsDir);
   const appPath = electron.app.getAppPath();
-  const core = new Workbench({ agentProgram: agentProgramPrefix(appPath, process.env), logger, persistCache: false });
+  const core = new Workbench({
+    agentProgram: agentProgramPrefix(appPath, process.env),
+    logger,
+    persistCache: false,
+  });
 
   await startApp(electron, core, {
     appRoot: appPath,

@@ -13,7 +13,10 @@ export interface Notice {
   body: string;
 }
 
-const SERVICE_TITLES = { runtime: 'The CodeWhale runtime failed', bridge: 'The Telegram bridge failed' } as const;
+const SERVICE_TITLES = {
+  runtime: 'The CodeWhale runtime failed',
+  bridge: 'The Telegram bridge failed',
+} as const;
 
 /** States in which the workbench counts as up for the "stopped without being asked" rule. */
 const UP_STATES = new Set<WorkbenchStatus['overall']>(['running', 'degraded']);
@@ -27,17 +30,23 @@ function serviceNotices(previous: WorkbenchStatus, next: WorkbenchStatus): Notic
     const before = previous.services?.[name];
     const after = next.services?.[name];
     if (!after || after.state !== 'failed' || before?.state === 'failed') return [];
-    const body = after.detail ?? 'The supervisor gave up restarting it. Open Status & Logs for details.';
+    const body =
+      after.detail ?? 'The supervisor gave up restarting it. Open Status & Logs for details.';
 
     return [{ id: `${name}-failed`, title: SERVICE_TITLES[name], body }];
   });
 }
 
-function stoppedUnasked(previous: WorkbenchStatus, next: WorkbenchStatus, lastAction: ActionName | null): boolean {
+function stoppedUnasked(
+  previous: WorkbenchStatus,
+  next: WorkbenchStatus,
+  lastAction: ActionName | null,
+): boolean {
   if (!UP_STATES.has(previous.overall)) return false;
   if (lastAction && STOPPING_ACTIONS.has(lastAction)) return false;
   // Someone else (the CLI, or launchd on logout) asked: the action lock said so.
-  if (next.action === 'stop' || next.action === 'restart' || next.overall === 'stopping') return false;
+  if (next.action === 'stop' || next.action === 'restart' || next.overall === 'stopping')
+    return false;
 
   return next.overall === 'stopped' || next.overall === 'error';
 }
@@ -58,7 +67,9 @@ export function decideNotifications(
     notices.push({
       id: error ? 'workbench-error' : 'workbench-stopped',
       title: error ? 'The workbench stopped with an error' : 'The workbench stopped',
-      body: error ? next.summary : 'It stopped without being asked to. Open Status & Logs to see why.',
+      body: error
+        ? next.summary
+        : 'It stopped without being asked to. Open Status & Logs to see why.',
     });
   }
 

@@ -21,7 +21,12 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /** The privileges the scheme is registered with before the app is ready. */
-export const SCHEME_PRIVILEGES = { standard: true, secure: true, supportFetchAPI: false, corsEnabled: false };
+export const SCHEME_PRIVILEGES = {
+  standard: true,
+  secure: true,
+  supportFetchAPI: false,
+  corsEnabled: false,
+};
 
 /** The file a page URL stands for, or null when the URL is not one of ours. */
 export function resolvePagePath(rendererDir: string, url: string): string | null {

@@ -3,23 +3,39 @@
  * template of plain objects with stable ids. The Electron layer turns the template into a Menu
  * and rebuilds it on every status change; nothing here imports Electron.
  */
-import { formatUptime, type Overall, type ServiceView, type WorkbenchStatus } from '../core/status-model.js';
-import { applicableActions } from '../ipc/status-rules.js';
+import {
+  formatUptime,
+  type Overall,
+  type ServiceView,
+  type WorkbenchStatus,
+} from '../core/status-model.js';
+import { applicableActions, OVERALL_TONES, SERVICE_TONES, type Tone } from '../ipc/status-rules.js';
 
 /** The actions the menu and the windows can run; one at a time. */
 export type ActionName = 'start' | 'stop' | 'restart' | 'agent' | 'awake' | 'setup';
 
 /** The colour of the dot in front of a status row; colour appears nowhere else. */
-export type DotColor = 'green' | 'amber' | 'red' | 'grey';
+export type DotColor = Tone;
 
 /** The template images of the tray icon, one per group of overall states. */
 export type TrayIconName = 'stopped' | 'starting' | 'running' | 'degraded' | 'error';
 
 export type MenuItemId =
-  | 'status.workbench' | 'status.runtime' | 'status.bridge' | 'status.agent' | 'status.awake'
-  | 'action.start' | 'action.stop' | 'action.restart' | 'action.setup'
-  | 'toggle.agent' | 'toggle.awake'
-  | 'window.env' | 'window.status' | 'window.doctor' | 'window.settings'
+  | 'status.workbench'
+  | 'status.runtime'
+  | 'status.bridge'
+  | 'status.agent'
+  | 'status.awake'
+  | 'action.start'
+  | 'action.stop'
+  | 'action.restart'
+  | 'action.setup'
+  | 'toggle.agent'
+  | 'toggle.awake'
+  | 'window.env'
+  | 'window.status'
+  | 'window.doctor'
+  | 'window.settings'
   | 'app.quit'
   | `separator.${number}`;
 
@@ -61,16 +77,6 @@ const OVERALL_LABELS: Record<Overall, string> = {
   error: 'Workbench Error',
 };
 
-const OVERALL_DOTS: Record<Overall, DotColor> = {
-  running: 'green',
-  degraded: 'amber',
-  starting: 'amber',
-  stopping: 'amber',
-  stopped: 'grey',
-  'not-set-up': 'grey',
-  error: 'red',
-};
-
 const ACTION_LABELS: Record<ActionName, string> = {
   start: 'Starting Workbench…',
   stop: 'Stopping Workbench…',
@@ -88,14 +94,6 @@ const SERVICE_WORDS: Record<ServiceView['state'], string> = {
   failed: 'failed',
 };
 
-const SERVICE_DOTS: Record<ServiceView['state'], DotColor> = {
-  starting: 'amber',
-  running: 'green',
-  restarting: 'amber',
-  stopped: 'grey',
-  failed: 'red',
-};
-
 const DETAIL_LIMIT = 60;
 
 /** The label of the Quit item: the app is a remote control, the workbench outlives it. */
@@ -108,16 +106,24 @@ function shorten(text: string): string {
   return text.length > DETAIL_LIMIT ? `${text.slice(0, DETAIL_LIMIT - 1)}…` : text;
 }
 
-function describeService(name: string, service: ServiceView | null, now: Date): { label: string; dot: DotColor } {
+function describeService(
+  name: string,
+  service: ServiceView | null,
+  now: Date,
+): { label: string; dot: DotColor } {
   if (!service) return { label: `${name}: not running`, dot: 'grey' };
   if (service.state === 'running' && service.healthy === false) {
     return { label: `${name}: up, not healthy${restartsSuffix(service)}`, dot: 'amber' };
   }
   const uptime = service.state === 'running' ? formatUptime(service.since, now) : '';
   const word = [SERVICE_WORDS[service.state], uptime].filter(Boolean).join(' ');
-  const detail = service.state === 'failed' && service.detail ? ` — ${shorten(service.detail)}` : '';
+  const detail =
+    service.state === 'failed' && service.detail ? ` — ${shorten(service.detail)}` : '';
 
-  return { label: `${name}: ${word}${restartsSuffix(service)}${detail}`, dot: SERVICE_DOTS[service.state] };
+  return {
+    label: `${name}: ${word}${restartsSuffix(service)}${detail}`,
+    dot: SERVICE_TONES[service.state],
+  };
 }
 
 function restartsSuffix(service: ServiceView): string {
@@ -153,7 +159,7 @@ function statusRow(id: MenuItemId, row: { label: string; dot: DotColor }): MenuI
 function statusRows(status: WorkbenchStatus, ui: MenuUiState): MenuItemTemplate[] {
   const workbench = ui.action
     ? { label: ACTION_LABELS[ui.action], dot: 'amber' as const }
-    : { label: OVERALL_LABELS[status.overall], dot: OVERALL_DOTS[status.overall] };
+    : { label: OVERALL_LABELS[status.overall], dot: OVERALL_TONES[status.overall] };
   const services = status.services;
 
   return [
@@ -169,9 +175,19 @@ function actionItems(status: WorkbenchStatus, ui: MenuUiState): MenuItemTemplate
   const busy = isBusy(status, ui);
   const applies = applicableActions(status);
   const items: MenuItemTemplate[] = [
-    { id: 'action.start', type: 'normal', label: 'Start Workbench', enabled: !busy && applies.start },
+    {
+      id: 'action.start',
+      type: 'normal',
+      label: 'Start Workbench',
+      enabled: !busy && applies.start,
+    },
     { id: 'action.stop', type: 'normal', label: 'Stop Workbench', enabled: !busy && applies.stop },
-    { id: 'action.restart', type: 'normal', label: 'Restart Workbench', enabled: !busy && applies.restart },
+    {
+      id: 'action.restart',
+      type: 'normal',
+      label: 'Restart Workbench',
+      enabled: !busy && applies.restart,
+    },
   ];
   if (status.overall === 'not-set-up') {
     items.push({ id: 'action.setup', type: 'normal', label: 'Set Up Workbench…', enabled: !busy });
@@ -191,12 +207,21 @@ function toggleItems(status: WorkbenchStatus, ui: MenuUiState): MenuItemTemplate
       checked: status.launchAgent.installed,
       enabled: !busy && (status.overall !== 'not-set-up' || status.launchAgent.installed),
     },
-    { id: 'toggle.awake', type: 'checkbox', label: 'Keep Mac Awake', checked: status.keepAwake.enabled, enabled: !busy },
+    {
+      id: 'toggle.awake',
+      type: 'checkbox',
+      label: 'Keep Mac Awake',
+      checked: status.keepAwake.enabled,
+      enabled: !busy,
+    },
   ];
 }
 
 function quitLabel(status: WorkbenchStatus): string {
-  const alive = status.container.state === 'running' || status.launchAgent.running || status.overall === 'starting';
+  const alive =
+    status.container.state === 'running' ||
+    status.launchAgent.running ||
+    status.overall === 'starting';
 
   return alive ? QUIT_LABELS.keepsRunning : QUIT_LABELS.idle;
 }
@@ -216,9 +241,21 @@ export function buildTrayMenu(status: WorkbenchStatus, ui: MenuUiState): MenuIte
     { id: 'window.status', type: 'normal', label: 'Status & Logs…', enabled: true },
     { id: 'window.doctor', type: 'normal', label: 'Run Doctor…', enabled: true },
     separator(4),
-    { id: 'window.settings', type: 'normal', label: 'Settings…', enabled: true, accelerator: 'Command+,' },
+    {
+      id: 'window.settings',
+      type: 'normal',
+      label: 'Settings…',
+      enabled: true,
+      accelerator: 'Command+,',
+    },
     separator(5),
-    { id: 'app.quit', type: 'normal', label: quitLabel(status), enabled: true, accelerator: 'Command+Q' },
+    {
+      id: 'app.quit',
+      type: 'normal',
+      label: quitLabel(status),
+      enabled: true,
+      accelerator: 'Command+Q',
+    },
   ];
 }
 

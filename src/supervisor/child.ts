@@ -149,7 +149,10 @@ export class ManagedChild {
     // Whatever the child left in its group (grandchildren, stuck helpers) goes with it.
     this.#signalGroup('SIGKILL');
     const drained = () => this.#finish(code, signal, null);
-    if (this.#process.stdout?.readableEnded !== false && this.#process.stderr?.readableEnded !== false) {
+    if (
+      this.#process.stdout?.readableEnded !== false &&
+      this.#process.stderr?.readableEnded !== false
+    ) {
       drained();
       return;
     }

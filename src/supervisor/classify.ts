@@ -21,7 +21,10 @@ export const NO_TOKEN_DETAIL =
   'no token reached the runtime (it generated one of its own, so every client gets 401) — ' +
   'set CODEWHALE_RUNTIME_TOKEN in runtime.env';
 
-const ENV_FILE_OF: Record<ServiceName, string> = { runtime: 'runtime.env', bridge: 'telegram-bridge.env' };
+const ENV_FILE_OF: Record<ServiceName, string> = {
+  runtime: 'runtime.env',
+  bridge: 'telegram-bridge.env',
+};
 
 /** Shortens a detail to what status.json allows. */
 export function clipDetail(detail: string): string {
@@ -40,7 +43,9 @@ function findLine(lines: readonly string[], pattern: RegExp): RegExpExecArray | 
 type Rule = (lines: readonly string[], service: ServiceName) => Finding | null;
 
 const conflictRule: Rule = (lines) =>
-  findLine(lines, /another bridge is polling this bot token/) ? { detail: CONFLICT_DETAIL, fatal: true } : null;
+  findLine(lines, /another bridge is polling this bot token/)
+    ? { detail: CONFLICT_DETAIL, fatal: true }
+    : null;
 
 const missingModuleRule: Rule = (lines) => {
   if (!findLine(lines, /ERR_MODULE_NOT_FOUND/)) return null;
@@ -52,7 +57,10 @@ const missingModuleRule: Rule = (lines) => {
     };
   }
 
-  return { detail: `a module is missing (ERR_MODULE_NOT_FOUND: ${path}) — reinstall the bridge`, fatal: true };
+  return {
+    detail: `a module is missing (ERR_MODULE_NOT_FOUND: ${path}) — reinstall the bridge`,
+    fatal: true,
+  };
 };
 
 const missingVariableRule: Rule = (lines, service) => {
@@ -79,14 +87,22 @@ const threadMapRule: Rule = (lines, service) => {
 const bindRule: Rule = (lines, service) => {
   if (service !== 'runtime') return null;
   const invalid = findLine(lines, /^error: (Invalid bind address .*)$/);
-  if (invalid) return { detail: `${invalid[1]} — the runtime must bind an IP literal such as 127.0.0.1`, fatal: true };
+  if (invalid)
+    return {
+      detail: `${invalid[1]} — the runtime must bind an IP literal such as 127.0.0.1`,
+      fatal: true,
+    };
   const port = findLine(lines, /^error: (Port must be > 0)/);
-  if (port) return { detail: `${port[1]} — set CODEWHALE_RUNTIME_PORT in runtime.env`, fatal: true };
+  if (port)
+    return { detail: `${port[1]} — set CODEWHALE_RUNTIME_PORT in runtime.env`, fatal: true };
   const failed = findLine(lines, /^error: (Failed to bind \S+)/);
   if (!failed) return null;
   const cause = findLine(lines, /^\s+caused by: (.*)$/)?.[1];
 
-  return { detail: `${failed[1]}${cause ? `: ${cause}` : ''} — is something else using the port?`, fatal: false };
+  return {
+    detail: `${failed[1]}${cause ? `: ${cause}` : ''} — is something else using the port?`,
+    fatal: false,
+  };
 };
 
 const generatedTokenRule: Rule = (lines, service) =>
@@ -118,8 +134,12 @@ export function describeExit(code: number | null, signal: string | null): string
 
 /** The last line that names an error (`Error: …`, `TypeError: …`), else the last line with text. */
 function lastErrorLine(lines: readonly string[]): string | undefined {
-  const meaningful = lines.map((line) => line.trim()).filter((line) => line !== '' && !/^Node\.js v\d/.test(line));
-  const errors = meaningful.filter((line) => /^(?:(?:[A-Z]\w*)?Error(?: \[\w+\])?|error): /.test(line));
+  const meaningful = lines
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !/^Node\.js v\d/.test(line));
+  const errors = meaningful.filter((line) =>
+    /^(?:(?:[A-Z]\w*)?Error(?: \[\w+\])?|error): /.test(line),
+  );
 
   return errors.at(-1) ?? meaningful.at(-1);
 }
@@ -146,17 +166,26 @@ export function classifyRunningLine(service: ServiceName, line: string): Finding
   if (service === 'runtime') return generatedTokenRule([line], service);
   if (/^Telegram poll failed: Unauthorized\b/.test(line)) {
     return {
-      detail: 'Telegram poll failed: Unauthorized — Telegram refuses the bot token; check TELEGRAM_BOT_TOKEN in telegram-bridge.env',
+      detail:
+        'Telegram poll failed: Unauthorized — Telegram refuses the bot token; check TELEGRAM_BOT_TOKEN in telegram-bridge.env',
       fatal: false,
     };
   }
   const poll = /^Telegram poll failed: (.*?)\.? Retrying in \d+s\.$/.exec(line);
   if (poll) return { detail: clipDetail(`Telegram poll failed: ${poll[1]}`), fatal: false };
-  const conflict = /^Telegram getUpdates conflict; another bridge is polling this bot\. Retrying in (\d+)s\./.exec(line);
-  if (conflict) return { detail: `another bridge is polling this bot token; retrying in ${conflict[1]}s`, fatal: false };
+  const conflict =
+    /^Telegram getUpdates conflict; another bridge is polling this bot\. Retrying in (\d+)s\./.exec(
+      line,
+    );
+  if (conflict)
+    return {
+      detail: `another bridge is polling this bot token; retrying in ${conflict[1]}s`,
+      fatal: false,
+    };
   if (line.includes('failed to handle incoming Telegram update')) {
     return {
-      detail: 'failed to handle incoming Telegram update — the runtime is unreachable or refuses the bridge\'s token',
+      detail:
+        "failed to handle incoming Telegram update — the runtime is unreachable or refuses the bridge's token",
       fatal: false,
     };
   }

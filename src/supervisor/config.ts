@@ -73,14 +73,54 @@ interface Timing {
 }
 
 const TIMINGS = {
-  restartDelayMs: { variable: 'WORKBENCH_RESTART_DELAY_MS', fallback: 5000, floor: 1000, fastFloor: 10 },
-  restartMaxDelayMs: { variable: 'WORKBENCH_RESTART_MAX_DELAY_MS', fallback: 60_000, floor: 1000, fastFloor: 10 },
-  failureWindowMs: { variable: 'WORKBENCH_FAILURE_WINDOW_MS', fallback: 300_000, floor: 10_000, fastFloor: 100 },
-  heartbeatMs: { variable: 'WORKBENCH_HEARTBEAT_MS', fallback: 10_000, floor: 1000, fastFloor: 100 },
-  healthIntervalMs: { variable: 'WORKBENCH_HEALTH_INTERVAL_MS', fallback: 5000, floor: 5000, fastFloor: 50 },
-  readyTimeoutMs: { variable: 'WORKBENCH_READY_TIMEOUT_MS', fallback: 120_000, floor: 5000, fastFloor: 200 },
-  bridgeStopGraceMs: { variable: 'WORKBENCH_BRIDGE_STOP_GRACE_MS', fallback: 10_000, floor: 1000, fastFloor: 50 },
-  runtimeStopGraceMs: { variable: 'WORKBENCH_RUNTIME_STOP_GRACE_MS', fallback: 5000, floor: 1000, fastFloor: 50 },
+  restartDelayMs: {
+    variable: 'WORKBENCH_RESTART_DELAY_MS',
+    fallback: 5000,
+    floor: 1000,
+    fastFloor: 10,
+  },
+  restartMaxDelayMs: {
+    variable: 'WORKBENCH_RESTART_MAX_DELAY_MS',
+    fallback: 60_000,
+    floor: 1000,
+    fastFloor: 10,
+  },
+  failureWindowMs: {
+    variable: 'WORKBENCH_FAILURE_WINDOW_MS',
+    fallback: 300_000,
+    floor: 10_000,
+    fastFloor: 100,
+  },
+  heartbeatMs: {
+    variable: 'WORKBENCH_HEARTBEAT_MS',
+    fallback: 10_000,
+    floor: 1000,
+    fastFloor: 100,
+  },
+  healthIntervalMs: {
+    variable: 'WORKBENCH_HEALTH_INTERVAL_MS',
+    fallback: 5000,
+    floor: 5000,
+    fastFloor: 50,
+  },
+  readyTimeoutMs: {
+    variable: 'WORKBENCH_READY_TIMEOUT_MS',
+    fallback: 120_000,
+    floor: 5000,
+    fastFloor: 200,
+  },
+  bridgeStopGraceMs: {
+    variable: 'WORKBENCH_BRIDGE_STOP_GRACE_MS',
+    fallback: 10_000,
+    floor: 1000,
+    fastFloor: 50,
+  },
+  runtimeStopGraceMs: {
+    variable: 'WORKBENCH_RUNTIME_STOP_GRACE_MS',
+    fallback: 5000,
+    floor: 1000,
+    fastFloor: 50,
+  },
 } satisfies Record<string, Timing>;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -92,15 +132,20 @@ export interface ProcessFacts {
 }
 
 function currentFacts(): ProcessFacts {
-  return { uid: typeof process.getuid === 'function' ? process.getuid() : -1, nodeBin: process.execPath };
+  return {
+    uid: typeof process.getuid === 'function' ? process.getuid() : -1,
+    nodeBin: process.execPath,
+  };
 }
 
 function readPath(env: Env, variable: string, fallback: string): string {
   const value = env[variable]?.trim();
   if (!value) return fallback;
   if (!isAbsolute(value)) {
-    throw new SupervisorConfigError(`${variable} must be an absolute path, got ${JSON.stringify(value)}`,
-      `set ${variable} to a full path or unset it to use ${fallback}`);
+    throw new SupervisorConfigError(
+      `${variable} must be an absolute path, got ${JSON.stringify(value)}`,
+      `set ${variable} to a full path or unset it to use ${fallback}`,
+    );
   }
 
   return value;
@@ -110,8 +155,10 @@ function readWholeNumber(env: Env, variable: string, fallback: number): number {
   const value = env[variable]?.trim();
   if (!value) return fallback;
   if (!/^\d+$/.test(value)) {
-    throw new SupervisorConfigError(`${variable} must be a whole number, got ${JSON.stringify(value)}`,
-      `set ${variable} to a number such as ${fallback}, or unset it`);
+    throw new SupervisorConfigError(
+      `${variable} must be a whole number, got ${JSON.stringify(value)}`,
+      `set ${variable} to a number such as ${fallback}, or unset it`,
+    );
   }
 
   return Number(value);
@@ -130,13 +177,17 @@ export function parseRunAs(value: string | undefined, uid: number): RunAs | null
   if (text === 'none') return null;
   const match = /^(\d+):(\d+)$/.exec(text);
   if (!match) {
-    throw new SupervisorConfigError(`WORKBENCH_RUN_AS must be uid:gid or none, got ${JSON.stringify(text)}`,
-      'set it to 1000:1000, to none, or unset it');
+    throw new SupervisorConfigError(
+      `WORKBENCH_RUN_AS must be uid:gid or none, got ${JSON.stringify(text)}`,
+      'set it to 1000:1000, to none, or unset it',
+    );
   }
   const runAs = { uid: Number(match[1]), gid: Number(match[2]) };
   if (uid !== 0 && runAs.uid !== uid) {
-    throw new SupervisorConfigError(`WORKBENCH_RUN_AS is ${text}, but only root can run the services as another user`,
-      'start the supervisor as root, or set WORKBENCH_RUN_AS=none');
+    throw new SupervisorConfigError(
+      `WORKBENCH_RUN_AS is ${text}, but only root can run the services as another user`,
+      'start the supervisor as root, or set WORKBENCH_RUN_AS=none',
+    );
   }
 
   return runAs;
@@ -144,19 +195,28 @@ export function parseRunAs(value: string | undefined, uid: number): RunAs | null
 
 function readVolumeDirs(env: Env, workspace: string): string[] {
   const value = env.WORKBENCH_VOLUME_DIRS;
-  if (value === undefined) return [workspace, DEFAULT_PATHS.runtimeState, DEFAULT_PATHS.bridgeState];
-  const dirs = value.split(':').map((dir) => dir.trim()).filter(Boolean);
+  if (value === undefined)
+    return [workspace, DEFAULT_PATHS.runtimeState, DEFAULT_PATHS.bridgeState];
+  const dirs = value
+    .split(':')
+    .map((dir) => dir.trim())
+    .filter(Boolean);
   const relative = dirs.find((dir) => !isAbsolute(dir));
   if (relative !== undefined) {
-    throw new SupervisorConfigError(`WORKBENCH_VOLUME_DIRS must list absolute paths, got ${JSON.stringify(relative)}`,
-      'separate full paths with ":", or set it empty to prepare no folder');
+    throw new SupervisorConfigError(
+      `WORKBENCH_VOLUME_DIRS must list absolute paths, got ${JSON.stringify(relative)}`,
+      'separate full paths with ":", or set it empty to prepare no folder',
+    );
   }
 
   return dirs;
 }
 
 /** Reads the whole configuration; throws a SupervisorConfigError naming the bad variable. */
-export function readSupervisorConfig(env: Env = process.env, facts: ProcessFacts = currentFacts()): SupervisorConfig {
+export function readSupervisorConfig(
+  env: Env = process.env,
+  facts: ProcessFacts = currentFacts(),
+): SupervisorConfig {
   const fast = env.WORKBENCH_FAST_TIMERS === '1';
   const workspace = readPath(env, 'WORKBENCH_WORKSPACE', DEFAULT_PATHS.workspace);
   const timings = Object.fromEntries(
@@ -179,7 +239,10 @@ export function readSupervisorConfig(env: Env = process.env, facts: ProcessFacts
 }
 
 /** The name and home folder of a user id, from /etc/passwd; null when it has no entry. */
-export function lookupUser(uid: number, passwdPath = '/etc/passwd'): { name: string; home: string } | null {
+export function lookupUser(
+  uid: number,
+  passwdPath = '/etc/passwd',
+): { name: string; home: string } | null {
   let text: string;
   try {
     text = readFileSync(passwdPath, 'utf8');

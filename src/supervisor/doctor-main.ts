@@ -15,7 +15,9 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (unknown.length > 0) {
-    process.stderr.write(`workbench-doctor: unknown argument ${JSON.stringify(unknown[0])}\n${USAGE}\n`);
+    process.stderr.write(
+      `workbench-doctor: unknown argument ${JSON.stringify(unknown[0])}\n${USAGE}\n`,
+    );
     return 2;
   }
   const config = readSupervisorConfig();

@@ -8,12 +8,21 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import {
-  fileNameOf, readEnvFileForSupervisor, type EnvDocument, type EnvFileName, type EnvProblem,
+  fileNameOf,
+  readEnvFileForSupervisor,
+  type EnvDocument,
+  type EnvFileName,
+  type EnvProblem,
 } from '../core/env/document.js';
 import { validateEnvPair } from '../core/env/validate.js';
 import { runCommand } from '../core/run-command.js';
 import { readStatusFile, staleAfterMs, type ServiceStatus } from '../core/supervisor-status.js';
-import { BRIDGE_ENV_FILE, DEFAULT_PATHS, RUNTIME_ENV_FILE, type SupervisorConfig } from './config.js';
+import {
+  BRIDGE_ENV_FILE,
+  DEFAULT_PATHS,
+  RUNTIME_ENV_FILE,
+  type SupervisorConfig,
+} from './config.js';
 import { getLocal } from './http-probe.js';
 import { isLoopback, listProcesses, readListeners } from './proc.js';
 import { DEFAULT_RUNTIME_PORT, childIdentity, firstValue, type EnvValues } from './service-env.js';
@@ -112,7 +121,7 @@ async function versionOf(command: string, env: NodeJS.ProcessEnv): Promise<strin
   try {
     const options = { timeoutMs: COMMAND_TIMEOUT_MS, env: { PATH: env.PATH ?? '' } };
     const result = await runCommand(command, ['--version'], options);
-    return result.exitCode === 0 ? result.stdout.trim().split('\n')[0] ?? '' : null;
+    return result.exitCode === 0 ? (result.stdout.trim().split('\n')[0] ?? '') : null;
   } catch {
     return null;
   }
@@ -123,35 +132,60 @@ async function checkTools(context: Context): Promise<void> {
   const { config, env } = context;
   const node = await versionOf(config.nodeBin, env);
   const major = Number(/^v(\d+)/.exec(node ?? '')?.[1] ?? 0);
-  if (node === null) add(context, 'node', 'fail',
-    `node does not run at ${config.nodeBin}; the bridge needs Node 18 or later`);
-  else if (major < 18) add(context, 'node', 'fail',
-    `node ${node} is too old; the bridge needs Node 18 or later (22 preferred)`);
+  if (node === null)
+    add(
+      context,
+      'node',
+      'fail',
+      `node does not run at ${config.nodeBin}; the bridge needs Node 18 or later`,
+    );
+  else if (major < 18)
+    add(
+      context,
+      'node',
+      'fail',
+      `node ${node} is too old; the bridge needs Node 18 or later (22 preferred)`,
+    );
   else add(context, 'node', 'ok', `node ${node} at ${config.nodeBin}`);
 
   const git = findOnPath('git', env);
   const gitVersion = git === null ? null : await versionOf(git, env);
-  if (gitVersion === null) add(context, 'git', 'warn',
-    'git is not installed; workspace status and agent work need it');
+  if (gitVersion === null)
+    add(context, 'git', 'warn', 'git is not installed; workspace status and agent work need it');
   else add(context, 'git', 'ok', gitVersion);
 
   const codewhale = await versionOf(config.codewhaleBin, env);
-  if (codewhale === null) add(context, 'codewhale', 'fail',
-    `\`${config.codewhaleBin} --version\` does not run; the image must ship the codewhale binary`);
+  if (codewhale === null)
+    add(
+      context,
+      'codewhale',
+      'fail',
+      `\`${config.codewhaleBin} --version\` does not run; the image must ship the codewhale binary`,
+    );
   else add(context, 'codewhale', 'ok', `codewhale version: ${codewhale}`);
 }
 
 // ---- workspace and state folders ---------------------------------------------------------------
 
-function checkWritableFolder(context: Context, id: string, path: string, level: CheckLevel, what: string): void {
+function checkWritableFolder(
+  context: Context,
+  id: string,
+  path: string,
+  level: CheckLevel,
+  what: string,
+): void {
   const stat = lstatOrNull(path);
   const who = `UID ${context.serviceUid}`;
   if (stat === null) return add(context, id, level, `${what} ${path} does not exist`);
   if (stat.isSymbolicLink()) return add(context, id, level, `${what} ${path} is a symlink`);
   if (!stat.isDirectory()) return add(context, id, level, `${what} ${path} is not a folder`);
   if (!canWriteFolder(stat, context.serviceUid, context.serviceGid)) {
-    return add(context, id, level,
-      `${what} ${path} is not writable by ${who} (${describeOwner(stat)}) — chown it to ${context.serviceUid}:${context.serviceGid}`);
+    return add(
+      context,
+      id,
+      level,
+      `${what} ${path} is not writable by ${who} (${describeOwner(stat)}) — chown it to ${context.serviceUid}:${context.serviceGid}`,
+    );
   }
   add(context, id, 'ok', `${what} ${path} is writable by ${who}`);
 }
@@ -168,8 +202,9 @@ function runtimeStateDirOf(context: Context): string {
   const values = valuesOf(context.runtime);
   const direct = firstValue(values, ['CODEWHALE_RUNTIME_DIR', 'DEEPSEEK_RUNTIME_DIR']);
   if (direct) return direct;
-  const tasks = firstValue(values, ['CODEWHALE_TASKS_DIR', 'DEEPSEEK_TASKS_DIR'])
-    ?? join(runtimeHomeOf(context), 'tasks');
+  const tasks =
+    firstValue(values, ['CODEWHALE_TASKS_DIR', 'DEEPSEEK_TASKS_DIR']) ??
+    join(runtimeHomeOf(context), 'tasks');
 
   return join(tasks, 'runtime');
 }
@@ -177,31 +212,55 @@ function runtimeStateDirOf(context: Context): string {
 function checkFolders(context: Context): void {
   context.section = 'Workspace and state';
   checkWritableFolder(context, 'workspace', context.config.workspace, 'fail', 'workspace');
-  checkWritableFolder(context, 'runtime-home', runtimeHomeOf(context), 'warn', 'runtime state folder');
+  checkWritableFolder(
+    context,
+    'runtime-home',
+    runtimeHomeOf(context),
+    'warn',
+    'runtime state folder',
+  );
   const mapPath = valuesOf(context.bridge).get('TELEGRAM_THREAD_MAP_PATH');
   const bridgeState = mapPath ? dirname(mapPath) : DEFAULT_PATHS.bridgeState;
   checkWritableFolder(context, 'bridge-state', bridgeState, 'warn', 'bridge state folder');
 
   const stateDir = runtimeStateDirOf(context);
-  const linked = RUNTIME_STATE_SUBFOLDERS.filter((name) => lstatOrNull(join(stateDir, name))?.isSymbolicLink());
+  const linked = RUNTIME_STATE_SUBFOLDERS.filter((name) =>
+    lstatOrNull(join(stateDir, name))?.isSymbolicLink(),
+  );
   if (linked.length > 0) {
-    add(context, 'runtime-state-links', 'fail',
-      `runtime state subfolders are symlinks, which the runtime refuses: ${linked.map((name) => join(stateDir, name)).join(', ')}`);
+    add(
+      context,
+      'runtime-state-links',
+      'fail',
+      `runtime state subfolders are symlinks, which the runtime refuses: ${linked.map((name) => join(stateDir, name)).join(', ')}`,
+    );
   } else {
-    add(context, 'runtime-state-links', 'ok',
-      `no symlinked runtime state subfolders under ${stateDir}`);
+    add(
+      context,
+      'runtime-state-links',
+      'ok',
+      `no symlinked runtime state subfolders under ${stateDir}`,
+    );
   }
 }
 
 // ---- env files ------------------------------------------------------------------------------
 
-function readEnvForDoctor(context: Context, name: EnvFileName, fileName: string): EnvDocument | null {
+function readEnvForDoctor(
+  context: Context,
+  name: EnvFileName,
+  fileName: string,
+): EnvDocument | null {
   const path = join(context.config.envDir, fileName);
   const id = `env-${name}`;
   const stat = lstatOrNull(path);
   if (stat === null) {
-    add(context, id, 'fail',
-      `${fileName} is missing at ${path} — run \`workbench setup\` on the Mac`);
+    add(
+      context,
+      id,
+      'fail',
+      `${fileName} is missing at ${path} — run \`workbench setup\` on the Mac`,
+    );
     return null;
   }
   const read = readEnvFileForSupervisor(path);
@@ -210,11 +269,19 @@ function readEnvForDoctor(context: Context, name: EnvFileName, fileName: string)
     return null;
   }
   if ((stat.mode & 0o004) !== 0) {
-    add(context, id, 'fail',
-      `${fileName} is world-readable (${describeOwner(stat)}) — run \`workbench env check --fix\` on the Mac`);
+    add(
+      context,
+      id,
+      'fail',
+      `${fileName} is world-readable (${describeOwner(stat)}) — run \`workbench env check --fix\` on the Mac`,
+    );
   } else {
-    add(context, id, 'ok',
-      `${fileName} present, not world-readable (${describeOwner(stat)} as seen inside)`);
+    add(
+      context,
+      id,
+      'ok',
+      `${fileName} present, not world-readable (${describeOwner(stat)} as seen inside)`,
+    );
   }
 
   return read.document;
@@ -225,16 +292,23 @@ function checkEnvFiles(context: Context): void {
   context.runtime = readEnvForDoctor(context, 'runtime', RUNTIME_ENV_FILE);
   context.bridge = readEnvForDoctor(context, 'bridge', BRIDGE_ENV_FILE);
   if (context.runtime === null || context.bridge === null) return;
-  const problems = validateEnvPair(context.runtime, context.bridge, { workspaceRoot: context.config.workspace });
+  const problems = validateEnvPair(context.runtime, context.bridge, {
+    workspaceRoot: context.config.workspace,
+  });
   const seen = new Map<string, number>();
   for (const found of problems) {
     const base = `env-${found.file ?? 'pair'}-${found.code}`;
     const count = (seen.get(base) ?? 0) + 1;
     seen.set(base, count);
-    add(context, count === 1 ? base : `${base}-${count}`, found.severity === 'error' ? 'fail' : 'warn', describeProblem(found));
+    add(
+      context,
+      count === 1 ? base : `${base}-${count}`,
+      found.severity === 'error' ? 'fail' : 'warn',
+      describeProblem(found),
+    );
   }
-  if (problems.length === 0) add(context, 'env-rules', 'ok',
-    'both env files pass the shared rules');
+  if (problems.length === 0)
+    add(context, 'env-rules', 'ok', 'both env files pass the shared rules');
 }
 
 /** `telegram-bridge.env:4: <message> — <fix>`; the level already says error or warning. */
@@ -245,7 +319,9 @@ function describeProblem(found: EnvProblem): string {
 }
 
 function readPort(values: EnvValues): number {
-  const port = Number(firstValue(values, ['CODEWHALE_RUNTIME_PORT', 'DEEPSEEK_RUNTIME_PORT']) ?? DEFAULT_RUNTIME_PORT);
+  const port = Number(
+    firstValue(values, ['CODEWHALE_RUNTIME_PORT', 'DEEPSEEK_RUNTIME_PORT']) ?? DEFAULT_RUNTIME_PORT,
+  );
 
   return Number.isInteger(port) && port >= 1 && port <= 65_535 ? port : DEFAULT_RUNTIME_PORT;
 }
@@ -264,9 +340,16 @@ async function nodeSucceeds(context: Context, args: string[]): Promise<string | 
     const options = { timeoutMs: COMMAND_TIMEOUT_MS, env: { PATH: context.env.PATH ?? '' } };
     const result = await runCommand(context.config.nodeBin, args, options);
     if (result.exitCode === 0) return null;
-    const lines = result.stderr.split('\n').map((line) => line.trim()).filter(Boolean);
+    const lines = result.stderr
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean);
 
-    return lines.find((line) => /Error|error:/.test(line)) ?? lines[0] ?? `exited with code ${result.exitCode}`;
+    return (
+      lines.find((line) => /Error|error:/.test(line)) ??
+      lines[0] ??
+      `exited with code ${result.exitCode}`
+    );
   } catch (error) {
     return (error as Error).message;
   }
@@ -281,11 +364,15 @@ async function checkBridgeInstall(context: Context): Promise<void> {
     add(context, 'bridge-files', 'fail', `the bridge entry ${entry} is missing`);
     return;
   }
-  if (!existsSync(join(bridgeDir, 'package.json'))) add(context, 'bridge-package', 'warn',
-    `${join(bridgeDir, 'package.json')} is missing`);
+  if (!existsSync(join(bridgeDir, 'package.json')))
+    add(context, 'bridge-package', 'warn', `${join(bridgeDir, 'package.json')} is missing`);
   if (!existsSync(coreLib)) {
-    add(context, 'bridge-files', 'fail',
-      `bridge-core is missing beside telegram-bridge (${coreLib}); the bridge would exit with ERR_MODULE_NOT_FOUND`);
+    add(
+      context,
+      'bridge-files',
+      'fail',
+      `bridge-core is missing beside telegram-bridge (${coreLib}); the bridge would exit with ERR_MODULE_NOT_FOUND`,
+    );
   } else {
     add(context, 'bridge-files', 'ok', `bridge at ${bridgeDir}, bridge-core beside it`);
   }
@@ -293,19 +380,29 @@ async function checkBridgeInstall(context: Context): Promise<void> {
   const missing = relativeImportsOf(readFileSync(entry, 'utf8'))
     .map((specifier) => resolve(dirname(entry), specifier))
     .filter((path) => !existsSync(path));
-  if (missing.length > 0) add(context, 'bridge-imports', 'fail',
-    `the bridge imports files that do not exist: ${missing.join(', ')}`);
+  if (missing.length > 0)
+    add(
+      context,
+      'bridge-imports',
+      'fail',
+      `the bridge imports files that do not exist: ${missing.join(', ')}`,
+    );
   else add(context, 'bridge-imports', 'ok', 'every relative import of the bridge entry exists');
 
   const syntax = await nodeSucceeds(context, ['--check', entry]);
-  if (syntax === null) add(context, 'bridge-syntax', 'ok',
-    '`node --check` passes on the bridge entry');
-  else add(context, 'bridge-syntax', 'fail',
-    `\`node --check\` fails on the bridge entry: ${syntax}`);
+  if (syntax === null)
+    add(context, 'bridge-syntax', 'ok', '`node --check` passes on the bridge entry');
+  else
+    add(context, 'bridge-syntax', 'fail', `\`node --check\` fails on the bridge entry: ${syntax}`);
 
   if (!existsSync(coreLib)) return;
   // Importing the entry itself would start polling Telegram; bridge-core has no side effects.
-  const importArgs = ['--input-type=module', '-e', 'await import(process.argv[1]);', pathToFileURL(coreLib).href];
+  const importArgs = [
+    '--input-type=module',
+    '-e',
+    'await import(process.argv[1]);',
+    pathToFileURL(coreLib).href,
+  ];
   const imported = await nodeSucceeds(context, importArgs);
   if (imported === null) add(context, 'bridge-core-import', 'ok', 'bridge-core loads in Node');
   else add(context, 'bridge-core-import', 'fail', `bridge-core does not load: ${imported}`);
@@ -350,28 +447,51 @@ function checkServices(context: Context): void {
     return;
   }
   const { supervisor, services } = read.status;
-  const alive = (pid: number | null) => pid !== null && existsSync(join(context.procRoot, String(pid)));
+  const alive = (pid: number | null) =>
+    pid !== null && existsSync(join(context.procRoot, String(pid)));
   const age = context.now.getTime() - Date.parse(supervisor.updatedAt);
   if (!alive(supervisor.pid)) {
-    add(context, 'supervisor', 'fail',
-      `the supervisor (pid ${supervisor.pid}) is not running; status.json is from ${supervisor.updatedAt}`);
+    add(
+      context,
+      'supervisor',
+      'fail',
+      `the supervisor (pid ${supervisor.pid}) is not running; status.json is from ${supervisor.updatedAt}`,
+    );
   } else if (age > staleAfterMs(read.status)) {
-    add(context, 'supervisor', 'warn',
-      `status.json was last written ${Math.round(age / 1000)} s ago (heartbeat ${supervisor.heartbeat})`);
+    add(
+      context,
+      'supervisor',
+      'warn',
+      `status.json was last written ${Math.round(age / 1000)} s ago (heartbeat ${supervisor.heartbeat})`,
+    );
   } else {
-    add(context, 'supervisor', 'ok',
-      `supervisor running, pid ${supervisor.pid}, heartbeat ${supervisor.heartbeat}`);
+    add(
+      context,
+      'supervisor',
+      'ok',
+      `supervisor running, pid ${supervisor.pid}, heartbeat ${supervisor.heartbeat}`,
+    );
   }
   for (const name of ['runtime', 'bridge'] as const) {
     const service = services[name];
-    add(context, `service-${name}`, serviceLevel(service, alive(service.pid)),
-      describeService(name, service, context.now));
+    add(
+      context,
+      `service-${name}`,
+      serviceLevel(service, alive(service.pid)),
+      describeService(name, service, context.now),
+    );
   }
 
-  const zombies = listProcesses(context.procRoot).filter((info) => info.state === 'Z' && info.ppid === supervisor.pid);
+  const zombies = listProcesses(context.procRoot).filter(
+    (info) => info.state === 'Z' && info.ppid === supervisor.pid,
+  );
   if (zombies.length > 0 && supervisor.pid === 1) {
-    add(context, 'zombies', 'warn',
-      `${zombies.length} zombie process(es) wait for PID 1 to reap them — run the container with \`--init\``);
+    add(
+      context,
+      'zombies',
+      'warn',
+      `${zombies.length} zombie process(es) wait for PID 1 to reap them — run the container with \`--init\``,
+    );
   } else {
     add(context, 'zombies', 'ok', 'no zombie processes left to the supervisor');
   }
@@ -380,15 +500,21 @@ function checkServices(context: Context): void {
 // ---- runtime API ------------------------------------------------------------------------------
 
 function checkListener(context: Context): void {
-  const listeners = readListeners(context.procRoot).filter((listener) => listener.port === context.port);
+  const listeners = readListeners(context.procRoot).filter(
+    (listener) => listener.port === context.port,
+  );
   const shown = listeners
     .map((listener) => (listener.family === 6 ? `[${listener.address}]` : listener.address))
     .join(', ');
-  if (listeners.length === 0) add(context, 'runtime-listen', 'fail',
-    `nothing listens on port ${context.port}`);
+  if (listeners.length === 0)
+    add(context, 'runtime-listen', 'fail', `nothing listens on port ${context.port}`);
   else if (listeners.some((listener) => !isLoopback(listener.address))) {
-    add(context, 'runtime-listen', 'fail',
-      `port ${context.port} is bound to ${shown}, reachable from outside the container — bind 127.0.0.1 only`);
+    add(
+      context,
+      'runtime-listen',
+      'fail',
+      `port ${context.port} is bound to ${shown}, reachable from outside the container — bind 127.0.0.1 only`,
+    );
   } else {
     add(context, 'runtime-listen', 'ok', `port ${context.port} is bound to ${shown} only`);
   }
@@ -396,7 +522,10 @@ function checkListener(context: Context): void {
 
 async function probe(context: Context, path: string, headers?: Record<string, string>) {
   try {
-    return await getLocal(context.port, path, { timeoutMs: PROBE_TIMEOUT_MS, ...(headers ? { headers } : {}) });
+    return await getLocal(context.port, path, {
+      timeoutMs: PROBE_TIMEOUT_MS,
+      ...(headers ? { headers } : {}),
+    });
   } catch (error) {
     return { status: 0, body: (error as Error).message };
   }
@@ -407,10 +536,18 @@ async function checkRuntimeApi(context: Context): Promise<void> {
   checkListener(context);
   const health = await probe(context, '/health');
   if (health.status !== 200) {
-    add(context, 'runtime-health', 'fail',
-      `GET /health on 127.0.0.1:${context.port} ${health.status === 0 ? `failed: ${health.body}` : `answered ${health.status}`}`);
-    add(context, 'runtime-token', 'warn',
-      'the runtime token was not checked: the runtime does not answer');
+    add(
+      context,
+      'runtime-health',
+      'fail',
+      `GET /health on 127.0.0.1:${context.port} ${health.status === 0 ? `failed: ${health.body}` : `answered ${health.status}`}`,
+    );
+    add(
+      context,
+      'runtime-token',
+      'warn',
+      'the runtime token was not checked: the runtime does not answer',
+    );
     return;
   }
   add(context, 'runtime-health', 'ok', `GET /health on 127.0.0.1:${context.port} answered 200`);
@@ -418,11 +555,19 @@ async function checkRuntimeApi(context: Context): Promise<void> {
   const info = await probe(context, '/v1/runtime/info');
   const parsed = safeJson(info.body) as { bind_host?: unknown; auth_required?: unknown } | null;
   if (info.status === 200 && parsed?.bind_host === '127.0.0.1' && parsed.auth_required === true) {
-    add(context, 'runtime-info', 'ok',
-      'the runtime reports bind_host 127.0.0.1 and auth_required true');
+    add(
+      context,
+      'runtime-info',
+      'ok',
+      'the runtime reports bind_host 127.0.0.1 and auth_required true',
+    );
   } else {
-    add(context, 'runtime-info', 'fail',
-      `the runtime reports bind_host ${JSON.stringify(parsed?.bind_host)} and auth_required ${JSON.stringify(parsed?.auth_required)}`);
+    add(
+      context,
+      'runtime-info',
+      'fail',
+      `the runtime reports bind_host ${JSON.stringify(parsed?.bind_host)} and auth_required ${JSON.stringify(parsed?.auth_required)}`,
+    );
   }
   await checkToken(context);
 }
@@ -436,16 +581,30 @@ async function checkToken(context: Context): Promise<void> {
   }
   const source = fromBridge ? "the bridge's token" : "runtime.env's token";
   const without = await probe(context, '/v1/workspace/status');
-  const withToken = await probe(context, '/v1/workspace/status', { authorization: `Bearer ${token}` });
+  const withToken = await probe(context, '/v1/workspace/status', {
+    authorization: `Bearer ${token}`,
+  });
   if (without.status !== 401) {
-    add(context, 'runtime-token', 'fail',
-      `GET /v1/workspace/status without a token answered ${without.status}, not 401: the runtime does not require its token`);
+    add(
+      context,
+      'runtime-token',
+      'fail',
+      `GET /v1/workspace/status without a token answered ${without.status}, not 401: the runtime does not require its token`,
+    );
   } else if (withToken.status !== 200) {
-    add(context, 'runtime-token', 'fail',
-      `GET /v1/workspace/status with ${source} answered ${withToken.status}: the runtime does not accept it (a different token, or none reached the runtime)`);
+    add(
+      context,
+      'runtime-token',
+      'fail',
+      `GET /v1/workspace/status with ${source} answered ${withToken.status}: the runtime does not accept it (a different token, or none reached the runtime)`,
+    );
   } else {
-    add(context, 'runtime-token', 'ok',
-      `GET /v1/workspace/status: 401 without a token, 200 with ${source}`);
+    add(
+      context,
+      'runtime-token',
+      'ok',
+      `GET /v1/workspace/status: 401 without a token, 200 with ${source}`,
+    );
   }
 }
 
@@ -490,10 +649,19 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
 }
 
 // doctor.sh's order; the env files are read before the folders they name are checked.
-const SECTION_ORDER = ['Tools', 'Workspace and state', 'Environment', 'Bridge install', 'Services', 'Runtime API'];
+const SECTION_ORDER = [
+  'Tools',
+  'Workspace and state',
+  'Environment',
+  'Bridge install',
+  'Services',
+  'Runtime API',
+];
 
 function summarize(found: DoctorCheck[]): DoctorReport {
-  const checks = [...found].sort((a, b) => SECTION_ORDER.indexOf(a.section) - SECTION_ORDER.indexOf(b.section));
+  const checks = [...found].sort(
+    (a, b) => SECTION_ORDER.indexOf(a.section) - SECTION_ORDER.indexOf(b.section),
+  );
 
   return {
     checks,

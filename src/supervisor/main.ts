@@ -46,8 +46,10 @@ function logStart(logger: Logger, config: SupervisorConfig): void {
     workspace: config.workspace,
   });
   if (process.pid === 1) {
-    logger.info('running as PID 1: process groups of exited children are killed, ' +
-      'but orphans re-parented to PID 1 stay zombies; `container run --init` reaps them');
+    logger.info(
+      'running as PID 1: process groups of exited children are killed, ' +
+        'but orphans re-parented to PID 1 stay zombies; `container run --init` reaps them',
+    );
   }
 }
 
@@ -73,9 +75,16 @@ async function main(): Promise<void> {
   if (isRoot && config.runAs) prepareMountPoints(config.volumeDirs, config.runAs, logger);
 
   const writer = new StatusWriter(config.statusDir, {
-    pid: process.pid, startedAt: new Date(), heartbeatIntervalMs: config.heartbeatMs,
+    pid: process.pid,
+    startedAt: new Date(),
+    heartbeatIntervalMs: config.heartbeatMs,
   });
-  const supervisor = new Supervisor({ config, logger, writer, identity: childIdentity(config.runAs) });
+  const supervisor = new Supervisor({
+    config,
+    logger,
+    writer,
+    identity: childIdentity(config.runAs),
+  });
   handleSignals(supervisor);
   process.on('uncaughtException', (error) => {
     logger.error('supervisor error', { error: error.message });

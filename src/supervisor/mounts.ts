@@ -20,9 +20,15 @@ export function prepareMountPoints(dirs: readonly string[], runAs: RunAs, logger
       }
       if (stat.uid === runAs.uid && stat.gid === runAs.gid) continue;
       chownSync(dir, runAs.uid, runAs.gid);
-      logger.info('mount point handed to the service user', { path: dir, owner: `${runAs.uid}:${runAs.gid}` });
+      logger.info('mount point handed to the service user', {
+        path: dir,
+        owner: `${runAs.uid}:${runAs.gid}`,
+      });
     } catch (error) {
-      logger.warn('cannot prepare mount point', { path: dir, error: (error as NodeJS.ErrnoException).code ?? String(error) });
+      logger.warn('cannot prepare mount point', {
+        path: dir,
+        error: (error as NodeJS.ErrnoException).code ?? String(error),
+      });
     }
   }
 }

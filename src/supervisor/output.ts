@@ -30,7 +30,8 @@ export class OutputForwarder {
   forward(line: string): void {
     const now = this.#clock();
     if (now - this.#windowStart >= 1000) {
-      if (this.#dropped > 0) this.#out.write(`[${this.#tag}] (${this.#dropped} lines dropped: too much output)\n`);
+      if (this.#dropped > 0)
+        this.#out.write(`[${this.#tag}] (${this.#dropped} lines dropped: too much output)\n`);
       this.#windowStart = now;
       this.#inWindow = 0;
       this.#dropped = 0;

@@ -23,11 +23,19 @@ function decodeIpv4(hex: string): string {
 
 /** Four little-endian words of `/proc/net/tcp6` → an IPv6 address, `::ffff:` forms as IPv4. */
 function decodeIpv6(hex: string): string {
-  const bytes = Buffer.concat([0, 8, 16, 24].map((start) => Buffer.from(hex.slice(start, start + 8), 'hex').reverse()));
-  if (bytes.subarray(0, 10).every((byte) => byte === 0) && bytes[10] === 0xff && bytes[11] === 0xff) {
+  const bytes = Buffer.concat(
+    [0, 8, 16, 24].map((start) => Buffer.from(hex.slice(start, start + 8), 'hex').reverse()),
+  );
+  if (
+    bytes.subarray(0, 10).every((byte) => byte === 0) &&
+    bytes[10] === 0xff &&
+    bytes[11] === 0xff
+  ) {
     return `::ffff:${[...bytes.subarray(12)].join('.')}`;
   }
-  const groups = Array.from({ length: 8 }, (_, index) => bytes.readUInt16BE(index * 2).toString(16));
+  const groups = Array.from({ length: 8 }, (_, index) =>
+    bytes.readUInt16BE(index * 2).toString(16),
+  );
 
   return compressIpv6(groups);
 }
@@ -106,12 +114,14 @@ export function listProcesses(procRoot: string): ProcessInfo[] {
     return [];
   }
 
-  return names.filter((name) => /^\d+$/.test(name)).flatMap((name) => {
-    try {
-      const info = parseProcStat(readFileSync(join(procRoot, name, 'stat'), 'utf8'));
-      return info ? [info] : [];
-    } catch {
-      return [];
-    }
-  });
+  return names
+    .filter((name) => /^\d+$/.test(name))
+    .flatMap((name) => {
+      try {
+        const info = parseProcStat(readFileSync(join(procRoot, name, 'stat'), 'utf8'));
+        return info ? [info] : [];
+      } catch {
+        return [];
+      }
+    });
 }

@@ -35,7 +35,10 @@ export class RestartPolicy {
     const now = this.#clock();
     this.#failures = [...this.#failures.filter((at) => now - at < this.options.windowMs), now];
     const failures = this.#failures.length;
-    const delayMs = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** (failures - 1));
+    const delayMs = Math.min(
+      this.options.maxDelayMs,
+      this.options.baseDelayMs * 2 ** (failures - 1),
+    );
 
     return { giveUp: failures >= this.options.limit, delayMs, failures };
   }

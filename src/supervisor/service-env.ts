@@ -17,8 +17,7 @@ export type EnvValues = ReadonlyMap<string, string>;
 
 /** An env file read for a service: its values and warnings, or why the service cannot use it. */
 export type LoadedEnvFile =
-  | { ok: true; values: EnvValues; warnings: string[] }
-  | { ok: false; detail: string };
+  { ok: true; values: EnvValues; warnings: string[] } | { ok: false; detail: string };
 
 /** The identity variables every child gets besides its own file's. */
 export interface ChildIdentity {
@@ -34,7 +33,8 @@ export interface ChildIdentity {
  */
 export function loadEnvFile(envDir: string, fileName: string): LoadedEnvFile {
   const read = readEnvFileForSupervisor(join(envDir, fileName));
-  if (!read.document) return { ok: false, detail: `cannot read ${fileName}: ${read.error ?? 'unknown error'}` };
+  if (!read.document)
+    return { ok: false, detail: `cannot read ${fileName}: ${read.error ?? 'unknown error'}` };
   const problems = read.document.problems;
   const errors = problems.filter((found) => found.severity === 'error');
   if (errors.length > 0) {
@@ -57,11 +57,19 @@ export function firstValue(values: EnvValues, keys: readonly string[]): string |
 }
 
 /** HOME, PATH and USER of the user the services run as. */
-export function childIdentity(runAs: RunAs | null, env: NodeJS.ProcessEnv = process.env, passwd?: string): ChildIdentity {
+export function childIdentity(
+  runAs: RunAs | null,
+  env: NodeJS.ProcessEnv = process.env,
+  passwd?: string,
+): ChildIdentity {
   const PATH = env.PATH || DEFAULT_PATH;
   if (runAs === null) {
     const self = typeof process.getuid === 'function' ? lookupUser(process.getuid(), passwd) : null;
-    return { HOME: env.HOME || self?.home || '/', PATH, USER: env.USER || self?.name || 'codewhale' };
+    return {
+      HOME: env.HOME || self?.home || '/',
+      PATH,
+      USER: env.USER || self?.name || 'codewhale',
+    };
   }
   const user = lookupUser(runAs.uid, passwd);
 
@@ -69,7 +77,10 @@ export function childIdentity(runAs: RunAs | null, env: NodeJS.ProcessEnv = proc
 }
 
 /** A child's whole environment: its file's variables, with HOME, PATH and USER where it sets none. */
-export function childEnvironment(values: EnvValues, identity: ChildIdentity): Record<string, string> {
+export function childEnvironment(
+  values: EnvValues,
+  identity: ChildIdentity,
+): Record<string, string> {
   return { ...identity, ...Object.fromEntries(values) };
 }
 
@@ -93,7 +104,12 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
   return result;
 }
 
-function readCount(values: EnvValues, keys: readonly string[], fallback: number, max: number): number | string {
+function readCount(
+  values: EnvValues,
+  keys: readonly string[],
+  fallback: number,
+  max: number,
+): number | string {
   const value = firstValue(values, keys);
   if (value === undefined) return fallback;
   const number = /^\d+$/.test(value) ? Number(value) : Number.NaN;
@@ -104,8 +120,7 @@ function readCount(values: EnvValues, keys: readonly string[], fallback: number,
 
 /** The runtime's port and command line, or the detail saying which variable is wrong. */
 export type RuntimeLaunch =
-  | { ok: true; port: number; args: string[] }
-  | { ok: false; detail: string };
+  { ok: true; port: number; args: string[] } | { ok: false; detail: string };
 
 /**
  * `serve --http --host 127.0.0.1 --port P --workers N`. The token stays in the environment: a
@@ -116,15 +131,35 @@ export function runtimeLaunch(values: EnvValues): RuntimeLaunch {
   if (firstValue(values, ['CODEWHALE_RUNTIME_TOKEN', 'DEEPSEEK_RUNTIME_TOKEN']) === undefined) {
     return {
       ok: false,
-      detail: 'runtime.env sets no CODEWHALE_RUNTIME_TOKEN, so no client could reach the runtime — ' +
+      detail:
+        'runtime.env sets no CODEWHALE_RUNTIME_TOKEN, so no client could reach the runtime — ' +
         'set it to the same token as in telegram-bridge.env',
     };
   }
-  const port = readCount(values, ['CODEWHALE_RUNTIME_PORT', 'DEEPSEEK_RUNTIME_PORT'], DEFAULT_RUNTIME_PORT, 65_535);
+  const port = readCount(
+    values,
+    ['CODEWHALE_RUNTIME_PORT', 'DEEPSEEK_RUNTIME_PORT'],
+    DEFAULT_RUNTIME_PORT,
+    65_535,
+  );
   if (typeof port === 'string') return { ok: false, detail: port };
-  const workers = readCount(values, ['CODEWHALE_RUNTIME_WORKERS', 'DEEPSEEK_RUNTIME_WORKERS'], DEFAULT_RUNTIME_WORKERS, 1024);
+  const workers = readCount(
+    values,
+    ['CODEWHALE_RUNTIME_WORKERS', 'DEEPSEEK_RUNTIME_WORKERS'],
+    DEFAULT_RUNTIME_WORKERS,
+    1024,
+  );
   if (typeof workers === 'string') return { ok: false, detail: workers };
-  const args = ['serve', '--http', '--host', '127.0.0.1', '--port', String(port), '--workers', String(workers)];
+  const args = [
+    'serve',
+    '--http',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--workers',
+    String(workers),
+  ];
 
   return { ok: true, port, args };
 }

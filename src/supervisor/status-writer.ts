@@ -16,7 +16,10 @@ export class StatusWriter {
   readonly path: string;
   readonly #supervisor: SupervisorStatus['supervisor'];
 
-  constructor(statusDir: string, options: { pid: number; startedAt: Date; heartbeatIntervalMs: number }) {
+  constructor(
+    statusDir: string,
+    options: { pid: number; startedAt: Date; heartbeatIntervalMs: number },
+  ) {
     this.path = join(statusDir, STATUS_FILE);
     this.#supervisor = {
       pid: options.pid,
@@ -37,8 +40,15 @@ export class StatusWriter {
   write(services: ServiceStatuses, now = new Date()): void {
     this.#supervisor.heartbeat += 1;
     this.#supervisor.updatedAt = isoSeconds(now);
-    const status: SupervisorStatus = { schemaVersion: 1, supervisor: { ...this.#supervisor }, services };
-    writeFileAtomic(this.path, `${JSON.stringify(status, null, 2)}\n`, { mode: 0o644, durable: false });
+    const status: SupervisorStatus = {
+      schemaVersion: 1,
+      supervisor: { ...this.#supervisor },
+      services,
+    };
+    writeFileAtomic(this.path, `${JSON.stringify(status, null, 2)}\n`, {
+      mode: 0o644,
+      durable: false,
+    });
   }
 }
 

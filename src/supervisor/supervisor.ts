@@ -16,13 +16,25 @@
 import type { Logger } from '../core/logger.js';
 import type { ServiceStatus } from '../core/supervisor-status.js';
 import { ManagedChild, type ChildExit, type OutputStream, type SpawnSpec } from './child.js';
-import { classifyExit, classifyRunningLine, clipDetail, describeExit, type ServiceName } from './classify.js';
+import {
+  classifyExit,
+  classifyRunningLine,
+  clipDetail,
+  describeExit,
+  type ServiceName,
+} from './classify.js';
 import { BRIDGE_ENV_FILE, RUNTIME_ENV_FILE, type SupervisorConfig } from './config.js';
 import { isHealthy } from './http-probe.js';
 import { OutputForwarder, type LineWriter } from './output.js';
 import { RestartPolicy } from './restart-policy.js';
 import {
-  childEnvironment, loadEnvFile, redactSecrets, runtimeLaunch, secretValuesOf, type ChildIdentity, type EnvValues,
+  childEnvironment,
+  loadEnvFile,
+  redactSecrets,
+  runtimeLaunch,
+  secretValuesOf,
+  type ChildIdentity,
+  type EnvValues,
 } from './service-env.js';
 import { idleService, isoSeconds, type StatusWriter } from './status-writer.js';
 
@@ -144,7 +156,10 @@ export class Supervisor {
       restartTimer: null,
       restartPending: false,
       policy: new RestartPolicy({
-        baseDelayMs: restartDelayMs, maxDelayMs: restartMaxDelayMs, limit: failureLimit, windowMs: failureWindowMs,
+        baseDelayMs: restartDelayMs,
+        maxDelayMs: restartMaxDelayMs,
+        limit: failureLimit,
+        windowMs: failureWindowMs,
       }),
       output: new OutputForwarder(name, { perSecond: FORWARDED_LINES_PER_SECOND, out }),
     };
@@ -171,21 +186,36 @@ export class Supervisor {
       cwd: this.#config.workspace,
       runAs: this.#config.runAs,
     });
-    this.#setState(service, { state: 'starting', healthy: null, detail: `waiting for /health on port ${launch.port}` });
+    this.#setState(service, {
+      state: 'starting',
+      healthy: null,
+      detail: `waiting for /health on port ${launch.port}`,
+    });
     void this.#awaitReadiness(child, Date.now() + this.#config.readyTimeoutMs);
   }
 
   async #awaitReadiness(child: ManagedChild, deadline: number): Promise<void> {
     const service = this.#runtime;
-    while (service.child === child && child.alive && !this.#stopping && service.stopReason === null) {
-      if (await isHealthy(this.#runtimePort, Math.min(PROBE_TIMEOUT_MS, this.#config.readyTimeoutMs))) {
+    while (
+      service.child === child &&
+      child.alive &&
+      !this.#stopping &&
+      service.stopReason === null
+    ) {
+      if (
+        await isHealthy(this.#runtimePort, Math.min(PROBE_TIMEOUT_MS, this.#config.readyTimeoutMs))
+      ) {
         if (service.child !== child || !child.alive || service.stopReason !== null) return;
         this.#runtimeReady(child);
         return;
       }
       if (Date.now() >= deadline) {
         const limit = seconds(this.#config.readyTimeoutMs);
-        this.#requestStop(service, 'ready-timeout', `the runtime did not answer /health within ${limit}`);
+        this.#requestStop(
+          service,
+          'ready-timeout',
+          `the runtime did not answer /health within ${limit}`,
+        );
         return;
       }
       await delay(READY_POLL_MS);
@@ -195,9 +225,16 @@ export class Supervisor {
   #runtimeReady(child: ManagedChild): void {
     const service = this.#runtime;
     const readyAfterSeconds = Number(((Date.now() - child.startedAt.getTime()) / 1000).toFixed(1));
-    this.#logger.info('runtime running', { pid: child.pid, port: this.#runtimePort, readyAfterSeconds });
+    this.#logger.info('runtime running', {
+      pid: child.pid,
+      port: this.#runtimePort,
+      readyAfterSeconds,
+    });
     this.#setState(service, { state: 'running', healthy: true, detail: null });
-    this.#healthTimer = setInterval(() => void this.#checkHealth(child), this.#config.healthIntervalMs);
+    this.#healthTimer = setInterval(
+      () => void this.#checkHealth(child),
+      this.#config.healthIntervalMs,
+    );
     this.#reconcileBridge();
   }
 
@@ -205,7 +242,10 @@ export class Supervisor {
     const service = this.#runtime;
     if (this.#probing || service.child !== child || this.#stopping) return;
     this.#probing = true;
-    const healthy = await isHealthy(this.#runtimePort, Math.min(PROBE_TIMEOUT_MS, this.#config.healthIntervalMs));
+    const healthy = await isHealthy(
+      this.#runtimePort,
+      Math.min(PROBE_TIMEOUT_MS, this.#config.healthIntervalMs),
+    );
     this.#probing = false;
     if (service.child !== child || service.status.state !== 'running' || this.#stopping) return;
 
@@ -220,7 +260,8 @@ export class Supervisor {
     this.#failedProbes += 1;
     if (this.#failedProbes === UNHEALTHY_AFTER_PROBES) {
       this.#logger.warn('runtime unhealthy: /health does not answer 200', {
-        pid: child.pid, failedChecks: this.#failedProbes,
+        pid: child.pid,
+        failedChecks: this.#failedProbes,
       });
       this.#setState(service, { healthy: false, detail: 'the runtime does not answer /health' });
       this.#reconcileBridge();
@@ -239,12 +280,15 @@ export class Supervisor {
     if (this.#stopping || bridge.status.state === 'failed') return;
     const runtime = this.#runtime.status;
     const ready = runtime.state === 'running' && runtime.healthy === true;
-    const sick = (runtime.state === 'running' && runtime.healthy === false) || runtime.state === 'failed';
+    const sick =
+      (runtime.state === 'running' && runtime.healthy === false) || runtime.state === 'failed';
 
     if (bridge.child) {
       if (!sick || bridge.stopReason !== null) return;
       const failed = runtime.state === 'failed';
-      this.#setState(bridge, { detail: failed ? 'stopping: the runtime failed' : 'pausing: runtime unhealthy' });
+      this.#setState(bridge, {
+        detail: failed ? 'stopping: the runtime failed' : 'pausing: runtime unhealthy',
+      });
       this.#requestStop(bridge, 'pause', failed ? 'stopped: the runtime failed' : PAUSED_DETAIL);
       return;
     }
@@ -257,7 +301,10 @@ export class Supervisor {
       return this.#setState(bridge, { state: 'stopped', detail });
     }
     if (bridge.status.state !== 'starting' && bridge.status.state !== 'restarting') {
-      this.#setState(bridge, { state: 'starting', detail: 'waiting for the runtime to answer /health' });
+      this.#setState(bridge, {
+        state: 'starting',
+        detail: 'waiting for the runtime to answer /health',
+      });
     }
   }
 
@@ -303,7 +350,10 @@ export class Supervisor {
     service.child = child;
     service.status.pid = child.pid ?? null;
     service.status.startedAt = isoSeconds(child.startedAt);
-    this.#logger.info(`${service.name} started`, { pid: child.pid, restarts: service.status.restarts });
+    this.#logger.info(`${service.name} started`, {
+      pid: child.pid,
+      restarts: service.status.restarts,
+    });
 
     return child;
   }
@@ -316,11 +366,15 @@ export class Supervisor {
     const finding = classifyRunningLine(service.name, line);
     if (!finding || service.stopReason !== null) return;
     if (finding.fatal) {
-      this.#logger.error(`${service.name} misconfigured, stopping it`, { pid: child.pid, detail: finding.detail });
+      this.#logger.error(`${service.name} misconfigured, stopping it`, {
+        pid: child.pid,
+        detail: finding.detail,
+      });
       this.#requestStop(service, 'fatal', finding.detail);
       return;
     }
-    if (finding.detail !== service.status.detail) this.#setState(service, { detail: finding.detail });
+    if (finding.detail !== service.status.detail)
+      this.#setState(service, { detail: finding.detail });
   }
 
   #requestStop(service: Service, reason: StopReason, detail: string): void {
@@ -329,7 +383,9 @@ export class Supervisor {
     service.stopReason = reason;
     service.stopDetail = detail;
     this.#logger.info(`stopping ${service.name}`, { pid: child.pid, reason: detail });
-    void child.stop(service.name === 'bridge' ? this.#config.bridgeStopGraceMs : this.#config.runtimeStopGraceMs);
+    void child.stop(
+      service.name === 'bridge' ? this.#config.bridgeStopGraceMs : this.#config.runtimeStopGraceMs,
+    );
   }
 
   #onExit(service: Service, child: ManagedChild, exit: ChildExit): void {
@@ -366,7 +422,12 @@ export class Supervisor {
     this.#failed(service, finding.detail);
   }
 
-  #logExit(service: Service, child: ManagedChild, exit: ChildExit, reason: StopReason | null): void {
+  #logExit(
+    service: Service,
+    child: ManagedChild,
+    exit: ChildExit,
+    reason: StopReason | null,
+  ): void {
     const fields = { pid: child.pid, code: exit.code, signal: exit.signal };
     if (exit.spawnError !== null) {
       this.#logger.error(`${service.name} could not be started`, { error: exit.spawnError });
@@ -389,7 +450,8 @@ export class Supervisor {
       return this.#markFailed(service, clipDetail(reason));
     }
     this.#logger.warn(`restarting ${service.name} in ${decision.delayMs} ms`, {
-      failure: `${decision.failures} of ${limit}`, detail,
+      failure: `${decision.failures} of ${limit}`,
+      detail,
     });
     service.restartPending = true;
     this.#setState(service, { state: 'restarting', detail });
@@ -406,7 +468,12 @@ export class Supervisor {
     this.#logger.error(`${service.name} failed`, { detail });
     if (service.restartTimer) clearTimeout(service.restartTimer);
     service.restartTimer = null;
-    this.#setState(service, { state: 'failed', pid: null, healthy: null, detail: clipDetail(detail) });
+    this.#setState(service, {
+      state: 'failed',
+      pid: null,
+      healthy: null,
+      detail: clipDetail(detail),
+    });
     if (service.name === 'runtime') this.#reconcileBridge();
   }
 
@@ -415,7 +482,8 @@ export class Supervisor {
     Object.assign(service.status, change);
     if (change.state && change.state !== before) {
       this.#logger.info(`${service.name} ${before} -> ${change.state}`, {
-        pid: service.status.pid ?? undefined, detail: service.status.detail ?? undefined,
+        pid: service.status.pid ?? undefined,
+        detail: service.status.detail ?? undefined,
       });
     }
     this.#writeStatus();
@@ -426,14 +494,19 @@ export class Supervisor {
     if (this.#stopping) return;
     const up = (status: ServiceStatus) => status.state === 'running' || status.state === 'starting';
     if (up(this.#runtime.status) || up(this.#bridge.status)) return;
-    this.#logger.error('both services are down; ending the supervisor so the container can be started afresh', {
-      runtime: this.#runtime.status.state, bridge: this.#bridge.status.state,
-    });
+    this.#logger.error(
+      'both services are down; ending the supervisor so the container can be started afresh',
+      {
+        runtime: this.#runtime.status.state,
+        bridge: this.#bridge.status.state,
+      },
+    );
     void this.shutdown('both services are down', 1);
   }
 
   async #stopServices(reason: string): Promise<void> {
-    for (const timer of [this.#healthTimer, this.#bridgeSettleTimer]) if (timer) clearTimeout(timer);
+    for (const timer of [this.#healthTimer, this.#bridgeSettleTimer])
+      if (timer) clearTimeout(timer);
     for (const service of [this.#bridge, this.#runtime]) {
       if (service.restartTimer) clearTimeout(service.restartTimer);
       service.restartTimer = null;
@@ -449,21 +522,31 @@ export class Supervisor {
       service.stopReason = 'shutdown';
       service.stopDetail = `stopped: ${reason}`;
       this.#logger.info(`stopping ${service.name}`, { pid: child.pid, reason });
-      await child.stop(service.name === 'bridge' ? this.#config.bridgeStopGraceMs : this.#config.runtimeStopGraceMs);
+      await child.stop(
+        service.name === 'bridge'
+          ? this.#config.bridgeStopGraceMs
+          : this.#config.runtimeStopGraceMs,
+      );
     }
   }
 
   #rememberSecrets(values: EnvValues): void {
-    this.#secrets = [...new Set([...this.#secrets, ...secretValuesOf(values)])].sort((a, b) => b.length - a.length);
+    this.#secrets = [...new Set([...this.#secrets, ...secretValuesOf(values)])].sort(
+      (a, b) => b.length - a.length,
+    );
   }
 
   #logWarnings(service: Service, warnings: readonly string[]): void {
-    for (const warning of warnings) this.#logger.warn(`${service.name} env file`, { problem: warning });
+    for (const warning of warnings)
+      this.#logger.warn(`${service.name} env file`, { problem: warning });
   }
 
   #writeStatus(): void {
     try {
-      this.#writer.write({ runtime: { ...this.#runtime.status }, bridge: { ...this.#bridge.status } });
+      this.#writer.write({
+        runtime: { ...this.#runtime.status },
+        bridge: { ...this.#bridge.status },
+      });
     } catch (error) {
       this.#logger.error('cannot write status.json', { error: (error as Error).message });
     }

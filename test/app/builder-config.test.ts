@@ -51,7 +51,10 @@ describe('electron-builder.yml', () => {
     assert.equal(mac.entitlementsInherit, 'build/entitlements.mac.plist');
     const entitlements = readFileSync(join(REPO_ROOT, mac.entitlements), 'utf8');
     assert.match(entitlements, /<key>com\.apple\.security\.cs\.allow-jit<\/key>\s*<true\/>/);
-    assert.doesNotMatch(entitlements, /disable-library-validation|allow-unsigned-executable-memory/);
+    assert.doesNotMatch(
+      entitlements,
+      /disable-library-validation|allow-unsigned-executable-memory/,
+    );
   });
 
   test('keeps notarization credentials out of the file', () => {

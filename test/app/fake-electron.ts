@@ -79,14 +79,22 @@ export class FakeTray {
 let nextContentsId = 1;
 
 export class FakeWindow extends Emitter {
-  readonly webContents: { id: number; sent: Array<[string, unknown]>; send(channel: string, payload: unknown): void };
+  readonly webContents: {
+    id: number;
+    sent: Array<[string, unknown]>;
+    send(channel: string, payload: unknown): void;
+  };
   url = '';
   destroyed = false;
   shown = 0;
   constructor(readonly options: WindowOptions) {
     super();
     const sent: Array<[string, unknown]> = [];
-    this.webContents = { id: nextContentsId++, sent, send: (channel, payload) => void sent.push([channel, payload]) };
+    this.webContents = {
+      id: nextContentsId++,
+      sent,
+      send: (channel, payload) => void sent.push([channel, payload]),
+    };
     world.windows.push(this);
   }
   async loadURL(url: string): Promise<void> {
@@ -123,7 +131,12 @@ export interface FakeElectron {
   permissionHandler(): PermissionRequestHandler | null;
   permissionCheck(): ((...args: unknown[]) => boolean) | null;
   /** Fires `web-contents-created` for a new web contents and returns what it recorded. */
-  createContents(): { navigate(url: string): boolean; redirect(url: string): boolean; attachWebview(): boolean; openWindow(url: string): unknown };
+  createContents(): {
+    navigate(url: string): boolean;
+    redirect(url: string): boolean;
+    attachWebview(): boolean;
+    openWindow(url: string): unknown;
+  };
 }
 
 /** A fresh fake with the single-instance lock given or refused. */
@@ -131,7 +144,12 @@ export function createFakeElectron(options: { lock?: boolean } = {}): FakeElectr
   world.trays.length = 0;
   world.windows.length = 0;
   world.notifications.length = 0;
-  const app = Object.assign(new Emitter(), { quits: 0, dockShows: 0, dockHides: 0, openAtLogin: false });
+  const app = Object.assign(new Emitter(), {
+    quits: 0,
+    dockShows: 0,
+    dockHides: 0,
+    openAtLogin: false,
+  });
   const ipc = new Map<string, (event: IpcEventLike, arg: unknown) => Promise<unknown>>();
   const powerMonitor = new Emitter();
   const protocolHandlers = new Map<string, (request: Request) => Response | Promise<Response>>();
@@ -146,7 +164,8 @@ export function createFakeElectron(options: { lock?: boolean } = {}): FakeElectr
       quit: () => void (app.quits += 1),
       getAppPath: () => '/Applications/CodeWhale Workbench.app/Contents/Resources/app.asar',
       getLoginItemSettings: () => ({ openAtLogin: app.openAtLogin }),
-      setLoginItemSettings: (settings: { openAtLogin: boolean }) => void (app.openAtLogin = settings.openAtLogin),
+      setLoginItemSettings: (settings: { openAtLogin: boolean }) =>
+        void (app.openAtLogin = settings.openAtLogin),
       dock: {
         show: async () => void (app.dockShows += 1),
         hide: () => void (app.dockHides += 1),
@@ -182,7 +201,10 @@ export function createFakeElectron(options: { lock?: boolean } = {}): FakeElectr
   const createContents: FakeElectron['createContents'] = () => {
     const contents = new Emitter();
     let openHandler: ((details: { url: string }) => unknown) | null = null;
-    const fake = Object.assign(contents, { setWindowOpenHandler: (handler: (details: { url: string }) => unknown) => void (openHandler = handler) });
+    const fake = Object.assign(contents, {
+      setWindowOpenHandler: (handler: (details: { url: string }) => unknown) =>
+        void (openHandler = handler),
+    });
     app.emit('web-contents-created', {}, fake as unknown as ContentsLike);
     const prevented = (event: string, url?: string) => {
       let refused = false;

@@ -21,10 +21,13 @@ describe('the icons', () => {
     assert.deepEqual(TRAY_NAMES.sort(), ['degraded', 'error', 'running', 'starting', 'stopped']);
     for (const name of TRAY_NAMES) {
       assert.ok(existsSync(join(ICONS, 'source', `tray-${name}.svg`)), `source of ${name}`);
-      assert.deepEqual(jobsFor(`tray-${name}.svg`).map((job) => [job.output, job.size, job.template]), [
-        [`tray-${name}Template.png`, 16, true],
-        [`tray-${name}Template@2x.png`, 32, true],
-      ]);
+      assert.deepEqual(
+        jobsFor(`tray-${name}.svg`).map((job) => [job.output, job.size, job.template]),
+        [
+          [`tray-${name}Template.png`, 16, true],
+          [`tray-${name}Template@2x.png`, 32, true],
+        ],
+      );
       const small = readIcon(`tray-${name}Template.png`);
       const large = readIcon(`tray-${name}Template@2x.png`);
       assert.deepEqual([small.width, small.height, large.width, large.height], [16, 16, 32, 32]);
@@ -37,7 +40,11 @@ describe('the icons', () => {
         const { pixels } = readIcon(file);
         let opaque = 0;
         for (let index = 0; index < pixels.length; index += 4) {
-          assert.deepEqual([pixels[index], pixels[index + 1], pixels[index + 2]], [0, 0, 0], `${file} pixel ${index / 4}`);
+          assert.deepEqual(
+            [pixels[index], pixels[index + 1], pixels[index + 2]],
+            [0, 0, 0],
+            `${file} pixel ${index / 4}`,
+          );
           if (pixels[index + 3]! > 128) opaque += 1;
         }
         assert.ok(opaque > pixels.length / 4 / 8, `${file} draws something`);
@@ -46,7 +53,11 @@ describe('the icons', () => {
   });
 
   test('tells the tray states apart by shape', () => {
-    const alphas = TRAY_NAMES.map((name) => readIcon(`tray-${name}Template@2x.png`).pixels.filter((_, index) => index % 4 === 3).join(','));
+    const alphas = TRAY_NAMES.map((name) =>
+      readIcon(`tray-${name}Template@2x.png`)
+        .pixels.filter((_, index) => index % 4 === 3)
+        .join(','),
+    );
     assert.equal(new Set(alphas).size, TRAY_NAMES.length);
   });
 
@@ -57,7 +68,10 @@ describe('the icons', () => {
       assert.deepEqual([small.width, large.width], [16, 32]);
       const centre = (32 * 16 + 16) * 4;
       assert.equal(large.pixels[centre + 3], 255, `${colour} dot is opaque in the middle`);
-      assert.ok(large.pixels[centre]! + large.pixels[centre + 1]! + large.pixels[centre + 2]! > 0, `${colour} dot has colour`);
+      assert.ok(
+        large.pixels[centre]! + large.pixels[centre + 1]! + large.pixels[centre + 2]! > 0,
+        `${colour} dot has colour`,
+      );
     }
   });
 });

@@ -7,58 +7,81 @@ import Conf from 'conf';
 
 import { silentLogger } from '../../src/core/logger.js';
 import { storeOptions } from '../../src/core/settings.js';
+import type { Workbench } from '../../src/core/workbench.js';
 import { CHANNELS, STATUS_EVENT } from '../../src/ipc/channels.js';
 import { startApp, type RunningApp } from '../../src/main/app.js';
 import { createSettingsAccess } from '../../src/main/settings-access.js';
-import { createDoubleWorld, REPO_ROOT, type DoubleWorld } from '../helpers/double-env.js';
-import { BAD_TOKEN_DETAIL, HarnessWorkbench } from '../renderer/harness-core.js';
+import { REPO_ROOT } from '../helpers/double-env.js';
+import { createWorkbenchWorld, type WorkbenchWorld } from '../helpers/workbench-world.js';
 import { createFakeElectron, world, type FakeElectron, type FakeMenu } from './fake-electron.js';
 import { ManualClock, settle } from './manual-clock.js';
 
-const GOOD_BOT_TOKEN = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0';
+const CONTAINER = 'codewhale-workbench';
+/** What the supervisor says when the bridge exits because its bot token is not set. */
+const MISSING_TOKEN_DETAIL =
+  'missing variable: TELEGRAM_BOT_TOKEN is required — ' +
+  'set it in telegram-bridge.env, then restart the workbench';
+/** A generous safety limit for the real processes behind an action; no assertion is timed. */
+const WAIT_LIMIT_MS = 30_000;
 
 interface Started {
   fake: FakeElectron;
-  core: HarnessWorkbench;
+  core: Workbench;
   app: RunningApp;
   clock: ManualClock;
-  doubles: DoubleWorld;
+  bench: WorkbenchWorld;
   rendererDir: string;
 }
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
+/** Stops refreshing, lets a refresh that runs finish, then ends the world's processes. */
+async function stopApp(app: RunningApp, bench: WorkbenchWorld): Promise<void> {
+  app.scheduler.stop();
+  while (app.scheduler.refreshing) await pause();
+  await bench.dispose();
+}
+
+const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 25));
+
+/**
+ * Waits until `condition` holds while the core's processes do their work; with `clock`, also lets
+ * the scheduler's timers fire, as time passing would.
+ */
+async function waitUntil(what: string, condition: () => boolean, clock?: ManualClock) {
+  const limit = Date.now() + WAIT_LIMIT_MS;
+  while (!condition()) {
+    if (Date.now() > limit) assert.fail(`gave up waiting until ${what}`);
+    if (clock) await clock.advance(2_000);
+    await pause();
+  }
+}
+
 async function start(): Promise<Started> {
-  const doubles = createDoubleWorld();
-  const core = new HarnessWorkbench(doubles.home, doubles.env);
-  core.createEnvFiles();
-  await core.saveEnvFile('bridge', { TELEGRAM_BOT_TOKEN: GOOD_BOT_TOKEN });
-  core.calls.length = 0;
-  const rendererDir = join(doubles.root, 'renderer');
+  const bench = await createWorkbenchWorld();
+  const core = bench.workbench();
+  const rendererDir = join(bench.root, 'renderer');
   mkdirSync(rendererDir);
   writeFileSync(join(rendererDir, 'status.html'), '<!doctype html><title>status</title>');
-  writeFileSync(join(doubles.root, 'secret.html'), 'outside');
+  writeFileSync(join(bench.root, 'secret.html'), 'outside');
   const fake = createFakeElectron();
   const clock = new ManualClock();
   const app = await startApp(fake.surface, core, {
     appRoot: REPO_ROOT,
     rendererDir,
     preloadPath: join(REPO_ROOT, 'dist', 'main', 'preload.cjs'),
-    settings: createSettingsAccess(new Conf<Record<string, unknown>>(storeOptions(doubles.home))),
+    settings: createSettingsAccess(new Conf<Record<string, unknown>>(storeOptions(bench.home))),
     logger: silentLogger,
     clock,
   });
   assert.ok(app);
-  cleanups.push(() => {
-    app.scheduler.stop();
-    doubles.cleanup();
-  });
-  await settle();
+  cleanups.push(() => stopApp(app, bench));
+  await waitUntil('the first status is in', () => app.status !== null && !app.scheduler.refreshing);
 
-  return { fake, core, app, clock, doubles, rendererDir };
+  return { fake, core, app, clock, bench, rendererDir };
 }
 
 function trayMenu(): FakeMenu {
@@ -68,14 +91,13 @@ function trayMenu(): FakeMenu {
   return menu;
 }
 
-/** Waits until the app has finished what a click started (it runs on promises only). */
-async function settleAll(): Promise<void> {
-  for (let round = 0; round < 20; round += 1) await settle();
+function workbenchLabel(): string | undefined {
+  return trayMenu().item('status.workbench').label;
 }
 
 describe('the main process wiring', () => {
   test('shows the tray, starts the workbench from the menu and shows it running', async () => {
-    const { core } = await start();
+    const { bench, clock } = await start();
     const tray = world.trays[0]!;
     assert.equal(world.trays.length, 1);
     assert.match(tray.image.path, /assets\/icons\/tray-stoppedTemplate\.png$/);
@@ -87,26 +109,38 @@ describe('the main process wiring', () => {
     trayMenu().item('action.start').click!({} as never, undefined, {} as never);
     assert.equal(trayMenu().item('status.workbench').label, 'Starting Workbench…');
     assert.equal(trayMenu().item('action.stop').enabled, false);
-    await settleAll();
+    await waitUntil(
+      'the menu shows the workbench running',
+      () => workbenchLabel() === 'Workbench Running',
+      clock,
+    );
 
-    assert.deepEqual(core.calls, ['start']);
-    assert.equal(trayMenu().item('status.workbench').label, 'Workbench Running');
-    assert.equal(trayMenu().item('status.runtime').label, 'Runtime: up 0s');
+    assert.equal(bench.containerDouble.container(CONTAINER)?.state, 'running');
+    assert.equal(bench.containerDouble.containers().length, 1);
+    assert.match(trayMenu().item('status.runtime').label ?? '', /^Runtime: up \d+s$/);
     assert.equal(trayMenu().item('action.start').enabled, false);
     assert.equal(trayMenu().item('action.stop').enabled, true);
     assert.match(tray.image.path, /tray-runningTemplate\.png$/);
-    assert.match(tray.toolTip, /^CodeWhale Workbench — Workbench running · runtime up \d+s · bridge up \d+s$/);
+    assert.match(
+      tray.toolTip,
+      /^CodeWhale Workbench — Workbench running · runtime up \d+s · bridge up \d+s$/,
+    );
     assert.equal(trayMenu().item('app.quit').label, 'Quit (Workbench Keeps Running)');
     assert.ok(trayMenu().item('status.workbench').icon, 'status rows carry a dot');
     assert.deepEqual(world.notifications, []);
   });
 
   test('notifies when a service fails but not when the app stops the workbench', async () => {
-    const { core, app } = await start();
+    const { core, app, clock } = await start();
     await app.clickMenuItem('action.start');
-    await core.saveEnvFile('bridge', { TELEGRAM_BOT_TOKEN: 'replace-with-telegram-bot-token' });
+    await waitUntil('the workbench runs', () => workbenchLabel() === 'Workbench Running', clock);
+    await core.saveEnvFile('bridge', { TELEGRAM_BOT_TOKEN: null });
     await app.clickMenuItem('action.restart');
-    assert.deepEqual(world.notifications, [{ title: 'The Telegram bridge failed', body: BAD_TOKEN_DETAIL }]);
+    await waitUntil('a notification is shown', () => world.notifications.length > 0, clock);
+    assert.deepEqual(world.notifications, [
+      { title: 'The Telegram bridge failed', body: MISSING_TOKEN_DETAIL },
+    ]);
+    assert.equal(app.status?.services?.bridge.state, 'failed');
     await app.clickMenuItem('action.stop');
     assert.equal(world.notifications.length, 1);
     assert.equal(trayMenu().item('status.workbench').label, 'Workbench Stopped');
@@ -117,18 +151,40 @@ describe('the main process wiring', () => {
     const handler = fake.ipc.get(CHANNELS.status)!;
     assert.deepEqual([...fake.ipc.keys()].sort(), Object.values(CHANNELS).sort());
 
-    const stranger = await handler({ sender: { id: 999 }, senderFrame: { url: 'workbench://app/status.html' } }, undefined);
-    assert.deepEqual(stranger, { ok: false, error: 'The request came from a page that is not part of the app.' });
+    const stranger = await handler(
+      { sender: { id: 999 }, senderFrame: { url: 'workbench://app/status.html' } },
+      undefined,
+    );
+    assert.deepEqual(stranger, {
+      ok: false,
+      error: 'The request came from a page that is not part of the app.',
+    });
 
     const window = world.windows[0] ?? (await openStatusWindow(fake));
-    const foreign = await handler({ sender: { id: window.webContents.id }, senderFrame: { url: 'https://example.com/' } }, undefined);
+    const foreign = await handler(
+      { sender: { id: window.webContents.id }, senderFrame: { url: 'https://example.com/' } },
+      undefined,
+    );
     assert.equal((foreign as { ok: boolean }).ok, false);
 
-    const own = await handler({ sender: { id: window.webContents.id }, senderFrame: { url: 'workbench://app/status.html' } }, undefined);
+    const own = await handler(
+      {
+        sender: { id: window.webContents.id },
+        senderFrame: { url: 'workbench://app/status.html' },
+      },
+      undefined,
+    );
     assert.equal((own as { ok: boolean; value: { overall: string } }).value.overall, 'stopped');
 
-    const bad = await fake.ipc.get(CHANNELS.readEnv)!({ sender: { id: window.webContents.id }, senderFrame: { url: 'workbench://app/env.html' } }, { name: '../../etc/passwd' });
-    assert.deepEqual(bad, { ok: false, error: 'The request to env/read was refused: name Invalid option: expected one of "runtime"|"bridge".' });
+    const bad = await fake.ipc.get(CHANNELS.readEnv)!(
+      { sender: { id: window.webContents.id }, senderFrame: { url: 'workbench://app/env.html' } },
+      { name: '../../etc/passwd' },
+    );
+    assert.deepEqual(bad, {
+      ok: false,
+      error:
+        'The request to env/read was refused: name Invalid option: expected one of "runtime"|"bridge".',
+    });
   });
 
   test('opens hardened windows on the app scheme and shows the Dock only while one is open', async () => {
@@ -179,7 +235,10 @@ describe('the main process wiring', () => {
 
   test('serves pages from its own scheme with the CSP, and nothing outside the renderer folder', async () => {
     const { fake } = await start();
-    assert.deepEqual(fake.privilegedSchemes.map((entry) => entry.scheme), ['workbench']);
+    assert.deepEqual(
+      fake.privilegedSchemes.map((entry) => entry.scheme),
+      ['workbench'],
+    );
     const serve = fake.protocolHandlers.get('workbench')!;
 
     const page = await serve(new Request('workbench://app/status.html'));
@@ -189,7 +248,12 @@ describe('the main process wiring', () => {
       page.headers.get('content-security-policy'),
       "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
     );
-    for (const url of ['workbench://app/../secret.html', 'workbench://app/%2e%2e/secret.html', 'workbench://other/status.html', 'workbench://app/missing.html']) {
+    for (const url of [
+      'workbench://app/../secret.html',
+      'workbench://app/%2e%2e/secret.html',
+      'workbench://other/status.html',
+      'workbench://app/missing.html',
+    ]) {
       assert.equal((await serve(new Request(url))).status, 404, url);
     }
   });
@@ -198,32 +262,41 @@ describe('the main process wiring', () => {
     const { fake, clock, core } = await start();
     fake.powerMonitor.emit('suspend');
     assert.equal(clock.pending, 0);
-    await core.start();
+    await core.start({ wait: true });
+    assert.equal(workbenchLabel(), 'Workbench Stopped', 'no refresh while asleep');
     fake.powerMonitor.emit('resume');
-    await settleAll();
-    assert.equal(trayMenu().item('status.workbench').label, 'Workbench Running');
+    // The clock stands still: only the refresh on wake can show the new state.
+    await waitUntil(
+      'the menu shows the workbench running',
+      () => workbenchLabel() === 'Workbench Running',
+    );
   });
 
   test('quits the app alone: the tray goes, the workbench keeps running', async () => {
-    const { fake, app, core } = await start();
+    const { fake, app, bench } = await start();
     await app.clickMenuItem('action.start');
+    const pid = bench.containerDouble.container(CONTAINER)?.runtime.pid;
+    assert.ok(pid);
     trayMenu().item('app.quit').click!({} as never, undefined, {} as never);
     assert.equal(fake.app.quits, 1);
     fake.app.emit('before-quit');
     assert.equal(world.trays[0]!.destroyed, true);
-    assert.equal((await core.status()).overall, 'running');
-    assert.equal(core.calls.includes('stop'), false);
+    await settle();
+    const left = bench.containerDouble.container(CONTAINER);
+    assert.ok(left);
+    assert.equal(left.state, 'running');
+    assert.equal(left.runtime.pid, pid, 'the same container keeps running');
   });
 
   test('gives way to an instance that already runs', async () => {
     const fake = createFakeElectron({ lock: false });
-    const doubles = createDoubleWorld();
-    cleanups.push(() => doubles.cleanup());
-    const app = await startApp(fake.surface, new HarnessWorkbench(doubles.home, doubles.env), {
+    const bench = await createWorkbenchWorld();
+    cleanups.push(() => bench.dispose());
+    const app = await startApp(fake.surface, bench.workbench(), {
       appRoot: REPO_ROOT,
-      rendererDir: doubles.root,
+      rendererDir: bench.root,
       preloadPath: '/nowhere/preload.cjs',
-      settings: createSettingsAccess(new Conf<Record<string, unknown>>(storeOptions(doubles.home))),
+      settings: createSettingsAccess(new Conf<Record<string, unknown>>(storeOptions(bench.home))),
       logger: silentLogger,
       clock: new ManualClock(),
     });

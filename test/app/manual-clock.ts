@@ -39,7 +39,9 @@ export class ManualClock implements SchedulerClock {
     const target = this.#now + ms;
     await settle();
     for (;;) {
-      const due = [...this.#timers.entries()].filter(([, timer]) => timer.at <= target).sort((a, b) => a[1].at - b[1].at)[0];
+      const due = [...this.#timers.entries()]
+        .filter(([, timer]) => timer.at <= target)
+        .sort((a, b) => a[1].at - b[1].at)[0];
       if (!due) break;
       this.#timers.delete(due[0]);
       this.#now = due[1].at;

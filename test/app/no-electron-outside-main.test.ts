@@ -5,7 +5,8 @@ import { describe, test } from 'node:test';
 
 import { REPO_ROOT } from '../helpers/double-env.js';
 
-const IMPORT_OF_ELECTRON = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\s+)['"]electron(?:\/[^'"]*)?['"]/;
+const IMPORT_OF_ELECTRON =
+  /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\s+)['"]electron(?:\/[^'"]*)?['"]/;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -24,7 +25,9 @@ function filesImportingElectron(): string[] {
 
 describe('the Electron boundary', () => {
   test('keeps every import of electron inside src/main', () => {
-    const outside = filesImportingElectron().filter((path) => !path.startsWith(join('src', 'main')));
+    const outside = filesImportingElectron().filter(
+      (path) => !path.startsWith(join('src', 'main')),
+    );
     assert.deepEqual(outside, []);
   });
 

@@ -5,9 +5,19 @@ import { buildStatus } from '../../src/core/status-model.js';
 import { decideNotifications } from '../../src/main/notification-rules.js';
 import { observation, statusFor } from './status-fixtures.js';
 
-const failedBridge = () => buildStatus(observation({}, {
-  bridge: { state: 'failed', restarts: 5, detail: 'another poller uses this bot token (409 Conflict)' },
-}));
+const failedBridge = () =>
+  buildStatus(
+    observation(
+      {},
+      {
+        bridge: {
+          state: 'failed',
+          restarts: 5,
+          detail: 'another poller uses this bot token (409 Conflict)',
+        },
+      },
+    ),
+  );
 
 describe('decideNotifications', () => {
   test('raises nothing for the first status seen', () => {
@@ -16,7 +26,11 @@ describe('decideNotifications', () => {
 
   test('announces a service that has just failed, with its detail', () => {
     assert.deepEqual(decideNotifications(statusFor('running'), failedBridge(), null), [
-      { id: 'bridge-failed', title: 'The Telegram bridge failed', body: 'another poller uses this bot token (409 Conflict)' },
+      {
+        id: 'bridge-failed',
+        title: 'The Telegram bridge failed',
+        body: 'another poller uses this bot token (409 Conflict)',
+      },
     ]);
   });
 
@@ -37,14 +51,26 @@ describe('decideNotifications', () => {
 
   test('announces a workbench that stopped without being asked', () => {
     assert.deepEqual(decideNotifications(statusFor('running'), statusFor('stopped'), null), [
-      { id: 'workbench-stopped', title: 'The workbench stopped', body: 'It stopped without being asked to. Open Status & Logs to see why.' },
+      {
+        id: 'workbench-stopped',
+        title: 'The workbench stopped',
+        body: 'It stopped without being asked to. Open Status & Logs to see why.',
+      },
     ]);
-    assert.deepEqual(decideNotifications(statusFor('degraded'), statusFor('stopped'), 'agent').map((notice) => notice.id), ['workbench-stopped']);
+    assert.deepEqual(
+      decideNotifications(statusFor('degraded'), statusFor('stopped'), 'agent').map(
+        (notice) => notice.id,
+      ),
+      ['workbench-stopped'],
+    );
   });
 
   test('stays quiet when this app stopped or restarted the workbench', () => {
     assert.deepEqual(decideNotifications(statusFor('running'), statusFor('stopped'), 'stop'), []);
-    assert.deepEqual(decideNotifications(statusFor('running'), statusFor('stopped'), 'restart'), []);
+    assert.deepEqual(
+      decideNotifications(statusFor('running'), statusFor('stopped'), 'restart'),
+      [],
+    );
   });
 
   test('stays quiet when another process was seen stopping the workbench', () => {
@@ -54,7 +80,11 @@ describe('decideNotifications', () => {
 
   test('announces an error that ends a running workbench, with the summary', () => {
     assert.deepEqual(decideNotifications(statusFor('running'), statusFor('error'), null), [
-      { id: 'workbench-error', title: 'The workbench stopped with an error', body: 'Error · container ls timed out after 10 s' },
+      {
+        id: 'workbench-error',
+        title: 'The workbench stopped with an error',
+        body: 'Error · container ls timed out after 10 s',
+      },
     ]);
   });
 

@@ -54,9 +54,17 @@ export function decodePng(file: Buffer): DecodedPng {
   if (!header) throw new Error('PNG without IHDR');
   const width = header.readUInt32BE(0);
   const height = header.readUInt32BE(4);
-  const [depth, colourType, , , interlace] = [header[8], header[9], header[10], header[11], header[12]];
+  const [depth, colourType, , , interlace] = [
+    header[8],
+    header[9],
+    header[10],
+    header[11],
+    header[12],
+  ];
   if (depth !== 8 || colourType !== 6 || interlace !== 0) {
-    throw new Error(`unsupported PNG: depth ${depth}, colour type ${colourType}, interlace ${interlace}`);
+    throw new Error(
+      `unsupported PNG: depth ${depth}, colour type ${colourType}, interlace ${interlace}`,
+    );
   }
 
   return { width, height, pixels: unfilter(inflateSync(Buffer.concat(chunks)), width, height) };

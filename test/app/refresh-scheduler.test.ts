@@ -91,10 +91,12 @@ describe('RefreshScheduler', () => {
       refresh: () => {
         running += 1;
         most = Math.max(most, running);
-        return new Promise<void>((resolve) => releases.push(() => {
-          running -= 1;
-          resolve();
-        }));
+        return new Promise<void>((resolve) =>
+          releases.push(() => {
+            running -= 1;
+            resolve();
+          }),
+        );
       },
     });
     scheduler.start();

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -11,7 +19,11 @@ import { build } from 'esbuild';
 import { REPO_ROOT } from '../helpers/double-env.js';
 
 const run = promisify(execFile);
-const ELECTRON_VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', 'electron', 'package.json'), 'utf8')) as { version: string }).version;
+const ELECTRON_VERSION = (
+  JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', 'electron', 'package.json'), 'utf8')) as {
+    version: string;
+  }
+).version;
 
 interface Finding {
   check: string;
@@ -57,7 +69,10 @@ const run = require(${JSON.stringify(join(REPO_ROOT, 'node_modules', '@doyensec'
 async function scan(input: string): Promise<ScanResult> {
   // The scanner tries to fetch translations and Electron's release list; without a network it
   // goes on with what it has.
-  const { stdout } = await run(process.execPath, ['-e', RUNNER, input, ELECTRON_VERSION], { timeout: 120_000, cwd: REPO_ROOT });
+  const { stdout } = await run(process.execPath, ['-e', RUNNER, input, ELECTRON_VERSION], {
+    timeout: 120_000,
+    cwd: REPO_ROOT,
+  });
   const lines = stdout.trim().split('\n');
 
   return JSON.parse(lines[lines.length - 1]!) as ScanResult;
@@ -66,7 +81,10 @@ async function scan(input: string): Promise<ScanResult> {
 function serious(result: ScanResult): Finding[] {
   return result.findings
     .filter((finding) => finding.severity === 'HIGH' || finding.severity === 'MEDIUM')
-    .filter((finding) => !REVIEWED.some((entry) => entry.check === finding.check && entry.file.test(finding.file)));
+    .filter(
+      (finding) =>
+        !REVIEWED.some((entry) => entry.check === finding.check && entry.file.test(finding.file)),
+    );
 }
 
 /**
@@ -78,8 +96,20 @@ async function buildScannableApp(): Promise<string> {
   const out = join(scratch, 'app');
   const common = { bundle: true, platform: 'node', target: 'es2020', logLevel: 'warning' } as const;
   const external = ['electron'];
-  await build({ ...common, external, format: 'esm', entryPoints: [join(REPO_ROOT, 'src/main/main.ts')], outfile: join(out, 'main/main.js') });
-  await build({ ...common, external, format: 'cjs', entryPoints: [join(REPO_ROOT, 'src/main/preload.ts')], outfile: join(out, 'main/preload.cjs') });
+  await build({
+    ...common,
+    external,
+    format: 'esm',
+    entryPoints: [join(REPO_ROOT, 'src/main/main.ts')],
+    outfile: join(out, 'main/main.js'),
+  });
+  await build({
+    ...common,
+    external,
+    format: 'cjs',
+    entryPoints: [join(REPO_ROOT, 'src/main/preload.ts')],
+    outfile: join(out, 'main/preload.cjs'),
+  });
   cpSync(join(REPO_ROOT, 'dist', 'renderer'), join(out, 'renderer'), { recursive: true });
   cpSync(join(REPO_ROOT, 'package.json'), join(out, 'package.json'));
 
@@ -94,21 +124,32 @@ describe('electronegativity', () => {
   });
 
   test('finds no high or medium problem in the built app', async () => {
-    assert.ok(existsSync(join(REPO_ROOT, 'dist', 'renderer', 'status.html')), 'run `node scripts/build.mjs` before this test');
+    assert.ok(
+      existsSync(join(REPO_ROOT, 'dist', 'renderer', 'status.html')),
+      'run `node scripts/build.mjs` before this test',
+    );
     const result = await scan(await buildScannableApp());
     assert.deepEqual(result.errors, []);
-    assert.ok(result.findings.some((finding) => finding.file.startsWith('renderer/')), 'the pages were scanned');
+    assert.ok(
+      result.findings.some((finding) => finding.file.startsWith('renderer/')),
+      'the pages were scanned',
+    );
     assert.deepEqual(serious(result), []);
   });
 
   test('reports an insecure window, so the scan can fail', async () => {
     const probe = join(scratch, 'probe');
     mkdirSync(probe, { recursive: true });
-    writeFileSync(join(probe, 'main.ts'), [
-      "import { BrowserWindow } from 'electron';",
-      'export const window = new BrowserWindow({ webPreferences: { contextIsolation: false, sandbox: false } });',
-    ].join('\n'));
-    const checks = (await scan(probe)).findings.map((finding) => `${finding.check}:${finding.severity}`);
+    writeFileSync(
+      join(probe, 'main.ts'),
+      [
+        "import { BrowserWindow } from 'electron';",
+        'export const window = new BrowserWindow({ webPreferences: { contextIsolation: false, sandbox: false } });',
+      ].join('\n'),
+    );
+    const checks = (await scan(probe)).findings.map(
+      (finding) => `${finding.check}:${finding.severity}`,
+    );
     assert.ok(checks.includes('CONTEXT_ISOLATION_JS_CHECK:HIGH'), checks.join(', '));
     assert.ok(checks.includes('SANDBOX_JS_CHECK:MEDIUM'), checks.join(', '));
   });

@@ -3,19 +3,33 @@ import { describe, test } from 'node:test';
 
 import type { Overall } from '../../src/core/status-model.js';
 import { buildStatus } from '../../src/core/status-model.js';
-import { buildTrayMenu, trayIconName, trayTooltip, type MenuItemTemplate } from '../../src/main/tray-menu.js';
+import {
+  buildTrayMenu,
+  trayIconName,
+  trayTooltip,
+  type MenuItemTemplate,
+} from '../../src/main/tray-menu.js';
 import { NOW, observation, statusFor } from './status-fixtures.js';
 
 const ui = { action: null, now: NOW };
 
 const BASE_IDS = [
-  'status.workbench', 'status.runtime', 'status.bridge', 'status.agent', 'status.awake',
+  'status.workbench',
+  'status.runtime',
+  'status.bridge',
+  'status.agent',
+  'status.awake',
   'separator.1',
-  'action.start', 'action.stop', 'action.restart',
+  'action.start',
+  'action.stop',
+  'action.restart',
   'separator.2',
-  'toggle.agent', 'toggle.awake',
+  'toggle.agent',
+  'toggle.awake',
   'separator.3',
-  'window.env', 'window.status', 'window.doctor',
+  'window.env',
+  'window.status',
+  'window.doctor',
   'separator.4',
   'window.settings',
   'separator.5',
@@ -49,33 +63,67 @@ interface Expected {
 
 const EXPECTED: Record<Overall, Expected> = {
   running: {
-    workbench: 'Workbench Running', dot: 'green', runtime: 'Runtime: up 3h', bridge: 'Bridge: up 3h',
-    actions: { start: false, stop: true, restart: true }, quit: 'Quit (Workbench Keeps Running)', icon: 'running',
+    workbench: 'Workbench Running',
+    dot: 'green',
+    runtime: 'Runtime: up 3h',
+    bridge: 'Bridge: up 3h',
+    actions: { start: false, stop: true, restart: true },
+    quit: 'Quit (Workbench Keeps Running)',
+    icon: 'running',
   },
   degraded: {
-    workbench: 'Workbench Degraded', dot: 'amber', runtime: 'Runtime: up 3h',
+    workbench: 'Workbench Degraded',
+    dot: 'amber',
+    runtime: 'Runtime: up 3h',
     bridge: 'Bridge: failed · 5 restarts — another poller uses this bot token (409 Conflict)',
-    actions: { start: false, stop: true, restart: true }, quit: 'Quit (Workbench Keeps Running)', icon: 'degraded',
+    actions: { start: false, stop: true, restart: true },
+    quit: 'Quit (Workbench Keeps Running)',
+    icon: 'degraded',
   },
   starting: {
-    workbench: 'Workbench Starting…', dot: 'amber', runtime: 'Runtime: not running', bridge: 'Bridge: not running',
-    actions: { start: false, stop: false, restart: false }, quit: 'Quit (Workbench Keeps Running)', icon: 'starting',
+    workbench: 'Workbench Starting…',
+    dot: 'amber',
+    runtime: 'Runtime: not running',
+    bridge: 'Bridge: not running',
+    actions: { start: false, stop: false, restart: false },
+    quit: 'Quit (Workbench Keeps Running)',
+    icon: 'starting',
   },
   stopping: {
-    workbench: 'Workbench Stopping…', dot: 'amber', runtime: 'Runtime: up 3h', bridge: 'Bridge: up 3h',
-    actions: { start: false, stop: false, restart: false }, quit: 'Quit (Workbench Keeps Running)', icon: 'starting',
+    workbench: 'Workbench Stopping…',
+    dot: 'amber',
+    runtime: 'Runtime: up 3h',
+    bridge: 'Bridge: up 3h',
+    actions: { start: false, stop: false, restart: false },
+    quit: 'Quit (Workbench Keeps Running)',
+    icon: 'starting',
   },
   stopped: {
-    workbench: 'Workbench Stopped', dot: 'grey', runtime: 'Runtime: not running', bridge: 'Bridge: not running',
-    actions: { start: true, stop: false, restart: false }, quit: 'Quit', icon: 'stopped',
+    workbench: 'Workbench Stopped',
+    dot: 'grey',
+    runtime: 'Runtime: not running',
+    bridge: 'Bridge: not running',
+    actions: { start: true, stop: false, restart: false },
+    quit: 'Quit',
+    icon: 'stopped',
   },
   'not-set-up': {
-    workbench: 'Workbench Not Set Up', dot: 'grey', runtime: 'Runtime: not running', bridge: 'Bridge: not running',
-    actions: { start: false, stop: false, restart: false }, quit: 'Quit', icon: 'stopped',
+    workbench: 'Workbench Not Set Up',
+    dot: 'grey',
+    runtime: 'Runtime: not running',
+    bridge: 'Bridge: not running',
+    actions: { start: false, stop: false, restart: false },
+    quit: 'Quit',
+    icon: 'stopped',
   },
   error: {
-    workbench: 'Workbench Error', dot: 'red', runtime: 'Runtime: not running', bridge: 'Bridge: not running',
-    actions: { start: true, stop: false, restart: false }, quit: 'Quit', icon: 'error',
+    workbench: 'Workbench Error',
+    dot: 'red',
+    runtime: 'Runtime: not running',
+    bridge: 'Bridge: not running',
+    actions: { start: true, stop: false, restart: false },
+    quit: 'Quit',
+    icon: 'error',
   },
 };
 
@@ -85,12 +133,20 @@ describe('buildTrayMenu', () => {
       const status = statusFor(overall);
       const menu = buildTrayMenu(status, ui);
 
-      const ids = overall === 'not-set-up'
-        ? [...BASE_IDS.slice(0, 9), 'action.setup', ...BASE_IDS.slice(9)]
-        : BASE_IDS;
-      assert.deepEqual(menu.map((entry) => entry.id), ids);
+      const ids =
+        overall === 'not-set-up'
+          ? [...BASE_IDS.slice(0, 9), 'action.setup', ...BASE_IDS.slice(9)]
+          : BASE_IDS;
+      assert.deepEqual(
+        menu.map((entry) => entry.id),
+        ids,
+      );
       assert.deepEqual(item(menu, 'status.workbench'), {
-        id: 'status.workbench', type: 'normal', label: expected.workbench, enabled: false, dot: expected.dot,
+        id: 'status.workbench',
+        type: 'normal',
+        label: expected.workbench,
+        enabled: false,
+        dot: expected.dot,
       });
       assert.equal(item(menu, 'status.runtime').label, expected.runtime);
       assert.equal(item(menu, 'status.bridge').label, expected.bridge);
@@ -106,13 +162,19 @@ describe('buildTrayMenu', () => {
       const rows = menu.filter((entry) => entry.id.startsWith('status.'));
       assert.equal(rows.length, 5);
       assert.ok(rows.every((entry) => entry.enabled === false && entry.dot !== undefined));
-      assert.ok(menu.filter((entry) => !entry.id.startsWith('status.')).every((entry) => entry.dot === undefined));
+      assert.ok(
+        menu
+          .filter((entry) => !entry.id.startsWith('status.'))
+          .every((entry) => entry.dot === undefined),
+      );
     }
   });
 
   test('labels the fixed items and their shortcuts', () => {
     const menu = buildTrayMenu(statusFor('running'), ui);
-    const labels = Object.fromEntries(menu.filter((entry) => entry.label).map((entry) => [entry.id, entry.label]));
+    const labels = Object.fromEntries(
+      menu.filter((entry) => entry.label).map((entry) => [entry.id, entry.label]),
+    );
     assert.equal(labels['action.start'], 'Start Workbench');
     assert.equal(labels['action.stop'], 'Stop Workbench');
     assert.equal(labels['action.restart'], 'Restart Workbench');
@@ -128,24 +190,48 @@ describe('buildTrayMenu', () => {
 
   test('checks the toggles from the agent and keep-awake state', () => {
     const off = buildTrayMenu(statusFor('running'), ui);
-    assert.deepEqual([item(off, 'toggle.agent').checked, item(off, 'toggle.awake').checked], [false, false]);
+    assert.deepEqual(
+      [item(off, 'toggle.agent').checked, item(off, 'toggle.awake').checked],
+      [false, false],
+    );
     assert.equal(item(off, 'status.agent').label, 'Login agent: off');
     assert.equal(item(off, 'status.awake').label, 'Keep awake: off');
 
-    const on = buildTrayMenu(buildStatus(observation({
-      launchAgent: { label: 'com.codewhale.workbench', installed: true, loaded: true, pid: 311, lastExit: null },
-      keepAwake: { enabled: true, active: true },
-    })), ui);
-    assert.deepEqual([item(on, 'toggle.agent').checked, item(on, 'toggle.awake').checked], [true, true]);
+    const on = buildTrayMenu(
+      buildStatus(
+        observation({
+          launchAgent: {
+            label: 'com.codewhale.workbench',
+            installed: true,
+            loaded: true,
+            pid: 311,
+            lastExit: null,
+          },
+          keepAwake: { enabled: true, active: true },
+        }),
+      ),
+      ui,
+    );
+    assert.deepEqual(
+      [item(on, 'toggle.agent').checked, item(on, 'toggle.awake').checked],
+      [true, true],
+    );
     assert.equal(item(on, 'status.agent').label, 'Login agent: on, running (pid 311)');
     assert.equal(item(on, 'status.agent').dot, 'green');
     assert.equal(item(on, 'status.awake').label, 'Keep awake: on');
   });
 
   test('shows an enabled keep-awake that holds no assertion in amber', () => {
-    const menu = buildTrayMenu(buildStatus(observation({ keepAwake: { enabled: true, active: false } })), ui);
+    const menu = buildTrayMenu(
+      buildStatus(observation({ keepAwake: { enabled: true, active: false } })),
+      ui,
+    );
     assert.deepEqual(item(menu, 'status.awake'), {
-      id: 'status.awake', type: 'normal', label: 'Keep awake: on, not holding the Mac awake', enabled: false, dot: 'amber',
+      id: 'status.awake',
+      type: 'normal',
+      label: 'Keep awake: on, not holding the Mac awake',
+      enabled: false,
+      dot: 'amber',
     });
   });
 
@@ -157,25 +243,49 @@ describe('buildTrayMenu', () => {
     assert.equal(item(menu, 'toggle.awake').enabled, false);
     assert.equal(item(menu, 'status.workbench').label, 'Restarting Workbench…');
     assert.equal(item(menu, 'window.status').enabled, true);
-    assert.equal(trayTooltip(status, { action: 'restart', now: NOW }), 'CodeWhale Workbench — Restarting Workbench…');
+    assert.equal(
+      trayTooltip(status, { action: 'restart', now: NOW }),
+      'CodeWhale Workbench — Restarting Workbench…',
+    );
   });
 
   test('counts restarts and marks an unhealthy runtime', () => {
-    const menu = buildTrayMenu(buildStatus(observation({}, { runtime: { healthy: false, restarts: 1 }, bridge: { state: 'restarting', restarts: 2 } })), ui);
+    const menu = buildTrayMenu(
+      buildStatus(
+        observation(
+          {},
+          {
+            runtime: { healthy: false, restarts: 1 },
+            bridge: { state: 'restarting', restarts: 2 },
+          },
+        ),
+      ),
+      ui,
+    );
     assert.deepEqual(
       [item(menu, 'status.runtime').label, item(menu, 'status.runtime').dot],
       ['Runtime: up, not healthy · 1 restart', 'amber'],
     );
-    assert.deepEqual([item(menu, 'status.bridge').label, item(menu, 'status.bridge').dot], ['Bridge: restarting · 2 restarts', 'amber']);
+    assert.deepEqual(
+      [item(menu, 'status.bridge').label, item(menu, 'status.bridge').dot],
+      ['Bridge: restarting · 2 restarts', 'amber'],
+    );
   });
 
   test('shortens a long failure detail in the menu row', () => {
-    const detail = 'TELEGRAM_BOT_TOKEN is missing from telegram-bridge.env and the bridge cannot start without it';
-    const menu = buildTrayMenu(buildStatus(observation({}, { bridge: { state: 'failed', detail } })), ui);
+    const detail =
+      'TELEGRAM_BOT_TOKEN is missing from telegram-bridge.env and the bridge cannot start without it';
+    const menu = buildTrayMenu(
+      buildStatus(observation({}, { bridge: { state: 'failed', detail } })),
+      ui,
+    );
     assert.equal(item(menu, 'status.bridge').label, `Bridge: failed — ${detail.slice(0, 59)}…`);
   });
 
   test('puts the summary into the tooltip', () => {
-    assert.equal(trayTooltip(statusFor('running'), ui), 'CodeWhale Workbench — Workbench running · runtime up 3h · bridge up 3h');
+    assert.equal(
+      trayTooltip(statusFor('running'), ui),
+      'CodeWhale Workbench — Workbench running · runtime up 3h · bridge up 3h',
+    );
   });
 });

@@ -71,13 +71,16 @@ describe('workbench env check', () => {
     const run = await workbench(['env', 'check'], '', empty.env);
     assert.equal(run.code, 1);
     const dir = join(empty.home, 'env');
-    assert.equal(run.stdout, [
-      `runtime.env (${join(dir, 'runtime.env')}): 1 error`,
-      '  runtime.env: error: runtime.env does not exist — run `workbench setup` to create it from the template',
-      `telegram-bridge.env (${join(dir, 'telegram-bridge.env')}): 1 error`,
-      '  telegram-bridge.env: error: telegram-bridge.env does not exist — run `workbench setup` to create it from the template',
-      '',
-    ].join('\n'));
+    assert.equal(
+      run.stdout,
+      [
+        `runtime.env (${join(dir, 'runtime.env')}): 1 error`,
+        '  runtime.env: error: runtime.env does not exist — run `workbench setup` to create it from the template',
+        `telegram-bridge.env (${join(dir, 'telegram-bridge.env')}): 1 error`,
+        '  telegram-bridge.env: error: telegram-bridge.env does not exist — run `workbench setup` to create it from the template',
+        '',
+      ].join('\n'),
+    );
   });
 
   test('reports the placeholders of fresh templates as JSON', async () => {
@@ -88,11 +91,18 @@ describe('workbench env check', () => {
     assert.equal(report.ok, false);
     assert.equal(report.files.runtime.mode, '0600');
     assert.equal(report.files.bridge.path, path('bridge'));
-    assert.deepEqual(report.problems.map((found: { code: string; file: string; line: number }) => [found.code, found.file, found.line]), [
-      ['placeholder_provider_key', 'runtime', 23],
-      ['placeholder_value', 'bridge', 11],
-      ['not_paired', 'bridge', 35],
-    ]);
+    assert.deepEqual(
+      report.problems.map((found: { code: string; file: string; line: number }) => [
+        found.code,
+        found.file,
+        found.line,
+      ]),
+      [
+        ['placeholder_provider_key', 'runtime', 23],
+        ['placeholder_value', 'bridge', 11],
+        ['not_paired', 'bridge', 35],
+      ],
+    );
     assert.deepEqual(report.repairs, []);
   });
 
@@ -101,7 +111,10 @@ describe('workbench env check', () => {
     chmodSync(path('runtime'), 0o644);
     const check = await workbench(['env', 'check']);
     assert.equal(check.code, 1);
-    assert.match(check.stdout, /^ {2}runtime\.env: error: runtime\.env is 0644, should be 0600 — run `workbench env check --fix`$/m);
+    assert.match(
+      check.stdout,
+      /^ {2}runtime\.env: error: runtime\.env is 0644, should be 0600 — run `workbench env check --fix`$/m,
+    );
     assert.equal(statSync(path('runtime')).mode & 0o777, 0o644);
 
     const fix = await workbench(['env', 'check', '--fix']);
@@ -116,8 +129,14 @@ describe('workbench env set', () => {
     writeTemplates();
     const run = await workbench(['env', 'set', 'bridge', 'TELEGRAM_BOT_TOKEN'], `${BOT_TOKEN}\n`);
     assert.equal(run.code, 0, run.stderr);
-    assert.equal(run.stdout, 'set TELEGRAM_BOT_TOKEN in telegram-bridge.env to a secret value (mode 0600)\n');
-    assert.equal(run.stderr, 'workbench: the env files still have 1 error; run `workbench env check`\n');
+    assert.equal(
+      run.stdout,
+      'set TELEGRAM_BOT_TOKEN in telegram-bridge.env to a secret value (mode 0600)\n',
+    );
+    assert.equal(
+      run.stderr,
+      'workbench: the env files still have 1 error; run `workbench env check`\n',
+    );
     assert.equal(valueIn('bridge', 'TELEGRAM_BOT_TOKEN'), BOT_TOKEN);
     assert.equal(statSync(path('bridge')).mode & 0o777, 0o600);
     assert.ok(!run.stdout.includes(BOT_TOKEN) && !run.stderr.includes(BOT_TOKEN));
@@ -129,36 +148,50 @@ describe('workbench env set', () => {
     const run = await workbench(['env', 'set', 'runtime', 'DEEPSEEK_API_KEY'], PROVIDER_KEY);
     assert.equal(run.code, 0, run.stderr);
     const afterLines = readFileSync(path('runtime'), 'utf8').split('\n');
-    const changed = afterLines.flatMap((line, index) => (line === before[index] ? [] : [index + 1]));
+    const changed = afterLines.flatMap((line, index) =>
+      line === before[index] ? [] : [index + 1],
+    );
     assert.deepEqual(changed, [23]);
     assert.equal(afterLines[22], `DEEPSEEK_API_KEY=${PROVIDER_KEY}`);
   });
 
   test('drops exactly one trailing newline from stdin', async () => {
     writeTemplates();
-    assert.equal((await workbench(['env', 'set', 'bridge', 'CODEWHALE_MODEL'], 'deepseek-chat\r\n')).code, 0);
+    assert.equal(
+      (await workbench(['env', 'set', 'bridge', 'CODEWHALE_MODEL'], 'deepseek-chat\r\n')).code,
+      0,
+    );
     assert.equal(valueIn('bridge', 'CODEWHALE_MODEL'), 'deepseek-chat');
     const run = await workbench(['env', 'set', 'bridge', 'CODEWHALE_MODEL'], 'two\n\n');
     assert.equal(run.code, 1);
-    assert.equal(run.stderr, [
-      `workbench: refusing to set CODEWHALE_MODEL in ${path('bridge')}: the value of CODEWHALE_MODEL contains U+000A (a control character)`,
-      '  remove the control character; values are single lines of printable text',
-      '',
-    ].join('\n'));
+    assert.equal(
+      run.stderr,
+      [
+        `workbench: refusing to set CODEWHALE_MODEL in ${path('bridge')}: the value of CODEWHALE_MODEL contains U+000A (a control character)`,
+        '  remove the control character; values are single lines of printable text',
+        '',
+      ].join('\n'),
+    );
     assert.equal(valueIn('bridge', 'CODEWHALE_MODEL'), 'deepseek-chat');
   });
 
   test('refuses a value with an inline comment and leaves the file as it was', async () => {
     writeTemplates();
     const before = readFileSync(path('bridge'), 'utf8');
-    const run = await workbench(['env', 'set', 'bridge', 'TELEGRAM_MAX_REPLY_CHARS'], '3500 # max\n');
+    const run = await workbench(
+      ['env', 'set', 'bridge', 'TELEGRAM_MAX_REPLY_CHARS'],
+      '3500 # max\n',
+    );
     assert.equal(run.code, 1);
-    assert.equal(run.stderr, [
-      `workbench: refusing to set TELEGRAM_MAX_REPLY_CHARS in ${path('bridge')}: the value of TELEGRAM_MAX_REPLY_CHARS has an ` +
-        'inline comment ("3500 # max"); every loader keeps it as part of the value',
-      '  move the comment to a line of its own that starts with "#"',
-      '',
-    ].join('\n'));
+    assert.equal(
+      run.stderr,
+      [
+        `workbench: refusing to set TELEGRAM_MAX_REPLY_CHARS in ${path('bridge')}: the value of TELEGRAM_MAX_REPLY_CHARS has an ` +
+          'inline comment ("3500 # max"); every loader keeps it as part of the value',
+        '  move the comment to a line of its own that starts with "#"',
+        '',
+      ].join('\n'),
+    );
     assert.equal(readFileSync(path('bridge'), 'utf8'), before);
   });
 
@@ -167,35 +200,59 @@ describe('workbench env set', () => {
     const run = await workbench(['env', 'set', 'bridge', 'TELEGRAM_BOT_TOKEN'], `"${BOT_TOKEN}"`);
     assert.equal(run.code, 1);
     assert.ok(!run.stderr.includes(BOT_TOKEN));
-    assert.match(run.stderr, /the value of TELEGRAM_BOT_TOKEN is quoted; some loaders remove the quotes/);
+    assert.match(
+      run.stderr,
+      /the value of TELEGRAM_BOT_TOKEN is quoted; some loaders remove the quotes/,
+    );
   });
 
   test('refuses an unknown file name and a bad key as usage errors', async () => {
     const file = await workbench(['env', 'set', 'other', 'KEY'], 'x');
     assert.equal(file.code, 2);
-    assert.equal(file.stderr, 'workbench: env set: unknown env file "other"\n  use runtime (runtime.env) or bridge (telegram-bridge.env)\n');
+    assert.equal(
+      file.stderr,
+      'workbench: env set: unknown env file "other"\n  use runtime (runtime.env) or bridge (telegram-bridge.env)\n',
+    );
     const key = await workbench(['env', 'set', 'bridge', 'BAD-KEY'], 'x');
     assert.equal(key.code, 2);
-    assert.equal(key.stderr, 'workbench: env set: "BAD-KEY" is not a valid key\n' +
-      '  keys use the letters A-Z and a-z, the digits 0-9 and "_", and do not start with a digit\n');
+    assert.equal(
+      key.stderr,
+      'workbench: env set: "BAD-KEY" is not a valid key\n' +
+        '  keys use the letters A-Z and a-z, the digits 0-9 and "_", and do not start with a digit\n',
+    );
     const missing = await workbench(['env', 'set', 'bridge']);
     assert.equal(missing.code, 2);
   });
 
   test('passes a check once every value is filled in', async () => {
     writeTemplates();
-    assert.equal((await workbench(['env', 'set', 'runtime', 'DEEPSEEK_API_KEY'], PROVIDER_KEY)).code, 0);
-    assert.equal((await workbench(['env', 'set', 'bridge', 'TELEGRAM_BOT_TOKEN'], BOT_TOKEN)).code, 0);
-    const last = await workbench(['env', 'set', 'bridge', 'TELEGRAM_CHAT_ALLOWLIST'], '123456789\n');
-    assert.equal(last.stdout, 'set TELEGRAM_CHAT_ALLOWLIST in telegram-bridge.env to "123456789" (mode 0600)\n');
+    assert.equal(
+      (await workbench(['env', 'set', 'runtime', 'DEEPSEEK_API_KEY'], PROVIDER_KEY)).code,
+      0,
+    );
+    assert.equal(
+      (await workbench(['env', 'set', 'bridge', 'TELEGRAM_BOT_TOKEN'], BOT_TOKEN)).code,
+      0,
+    );
+    const last = await workbench(
+      ['env', 'set', 'bridge', 'TELEGRAM_CHAT_ALLOWLIST'],
+      '123456789\n',
+    );
+    assert.equal(
+      last.stdout,
+      'set TELEGRAM_CHAT_ALLOWLIST in telegram-bridge.env to "123456789" (mode 0600)\n',
+    );
     assert.equal(last.stderr, '');
     const check = await workbench(['env', 'check']);
     assert.equal(check.code, 0, check.stdout);
-    assert.equal(check.stdout, [
-      `runtime.env (${path('runtime')}, mode 0600): ok`,
-      `telegram-bridge.env (${path('bridge')}, mode 0600): ok`,
-      '',
-    ].join('\n'));
+    assert.equal(
+      check.stdout,
+      [
+        `runtime.env (${path('runtime')}, mode 0600): ok`,
+        `telegram-bridge.env (${path('bridge')}, mode 0600): ok`,
+        '',
+      ].join('\n'),
+    );
   });
 });
 
@@ -219,8 +276,11 @@ describe('workbench env show', () => {
     t.after(() => empty.cleanup());
     const run = await workbench(['env', 'show', 'runtime', '--reveal'], '', empty.env);
     assert.equal(run.code, 1);
-    assert.equal(run.stderr, `workbench: ${join(empty.home, 'env', 'runtime.env')} does not exist\n` +
-      '  run `workbench setup` to create the env files\n');
+    assert.equal(
+      run.stderr,
+      `workbench: ${join(empty.home, 'env', 'runtime.env')} does not exist\n` +
+        '  run `workbench setup` to create the env files\n',
+    );
     assert.equal(existsSync(join(empty.home, 'env')), false);
   });
 });

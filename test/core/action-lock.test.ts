@@ -16,24 +16,36 @@ describe('withActionLock', () => {
   it('runs actions one after the other, never together', async () => {
     const lock = join(dir, 'serial.lock');
     const events: string[] = [];
-    const action = (name: string) => withActionLock(lock, name, { waitMs: 5000, pollMs: 10 }, async () => {
-      events.push(`${name}:begin`);
-      await sleep(50);
-      events.push(`${name}:end`);
-    });
+    const action = (name: string) =>
+      withActionLock(lock, name, { waitMs: 5000, pollMs: 10 }, async () => {
+        events.push(`${name}:begin`);
+        await sleep(50);
+        events.push(`${name}:end`);
+      });
     await Promise.all([action('a'), action('b')]);
-    assert.ok(events.join(',') === 'a:begin,a:end,b:begin,b:end' || events.join(',') === 'b:begin,b:end,a:begin,a:end');
+    assert.ok(
+      events.join(',') === 'a:begin,a:end,b:begin,b:end' ||
+        events.join(',') === 'b:begin,b:end,a:begin,a:end',
+    );
   });
 
   it('names the holder when another action does not finish in time', async () => {
     const lock = join(dir, 'busy.lock');
     const holder = withActionLock(lock, 'start', { waitMs: 1000 }, () => sleep(400));
     await sleep(20);
-    await assert.rejects(withActionLock(lock, 'stop', { waitMs: 100, pollMs: 10 }, async () => {}), (error: unknown) => {
-      assert.ok(error instanceof LockError);
-      assert.match(error.message, new RegExp(`^another workbench action is still running: start \\(pid ${process.pid}, since `));
-      return true;
-    });
+    await assert.rejects(
+      withActionLock(lock, 'stop', { waitMs: 100, pollMs: 10 }, async () => {}),
+      (error: unknown) => {
+        assert.ok(error instanceof LockError);
+        assert.match(
+          error.message,
+          new RegExp(
+            `^another workbench action is still running: start \\(pid ${process.pid}, since `,
+          ),
+        );
+        return true;
+      },
+    );
     await holder;
   });
 
@@ -41,7 +53,10 @@ describe('withActionLock', () => {
     const lock = join(dir, 'stale.lock');
     const child = spawn(process.execPath, ['-e', '0']);
     await new Promise((resolve) => child.on('exit', resolve));
-    writeFileSync(lock, JSON.stringify({ pid: child.pid, action: 'start', since: new Date().toISOString() }));
+    writeFileSync(
+      lock,
+      JSON.stringify({ pid: child.pid, action: 'start', since: new Date().toISOString() }),
+    );
     assert.equal(readLockHolder(lock), null);
     assert.equal(await withActionLock(lock, 'stop', { waitMs: 1000 }, async () => 'done'), 'done');
   });
@@ -54,7 +69,12 @@ describe('withActionLock', () => {
 
   it('releases the lock when the action throws', async () => {
     const lock = join(dir, 'throws.lock');
-    await assert.rejects(withActionLock(lock, 'start', { waitMs: 1000 }, async () => { throw new Error('boom'); }), /boom/);
+    await assert.rejects(
+      withActionLock(lock, 'start', { waitMs: 1000 }, async () => {
+        throw new Error('boom');
+      }),
+      /boom/,
+    );
     assert.equal(readLockHolder(lock), null);
   });
 });

@@ -7,7 +7,11 @@ import { after, before, describe, test } from 'node:test';
 
 import { build } from 'esbuild';
 
-import { readSecretFile, writeSecretFile, type SecretFileIo } from '../../src/core/env/secret-file.js';
+import {
+  readSecretFile,
+  writeSecretFile,
+  type SecretFileIo,
+} from '../../src/core/env/secret-file.js';
 
 const SOURCE = join(import.meta.dirname, '..', '..', 'src', 'core', 'env', 'secret-file.ts');
 const root = fs.mkdtempSync(join(tmpdir(), 'wb-secret-'));
@@ -41,7 +45,14 @@ before(async () => {
   const entry = join(root, 'writer-entry.ts');
   fs.writeFileSync(entry, WRITER_ENTRY);
   writerScript = join(root, 'writer.mjs');
-  await build({ entryPoints: [entry], outfile: writerScript, bundle: true, platform: 'node', format: 'esm', logLevel: 'silent' });
+  await build({
+    entryPoints: [entry],
+    outfile: writerScript,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    logLevel: 'silent',
+  });
 });
 
 after(() => {
@@ -72,9 +83,16 @@ describe('secret files: modes', () => {
   test('creates the folder 0700 and the file 0600 under umask 000 and 077', () => {
     for (const mask of ['000', '077']) {
       const path = join(root, `umask-${mask}`, 'nested', 'env', 'runtime.env');
-      const result = spawnSync(process.execPath, [writerScript, 'umask', mask, path], { encoding: 'utf8', timeout: 20_000 });
+      const result = spawnSync(process.execPath, [writerScript, 'umask', mask, path], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
       assert.equal(result.status, 0, result.stderr);
-      assert.deepEqual(JSON.parse(result.stdout), { created: { file: 0o600, dir: 0o700 }, rewritten: { file: 0o600, dir: 0o700 } }, mask);
+      assert.deepEqual(
+        JSON.parse(result.stdout),
+        { created: { file: 0o600, dir: 0o700 }, rewritten: { file: 0o600, dir: 0o700 } },
+        mask,
+      );
       assert.equal(fs.readFileSync(path, 'utf8'), 'second\n');
     }
   });
@@ -87,7 +105,10 @@ describe('secret files: modes', () => {
     fs.chmodSync(dir, 0o755);
 
     const read = readSecretFile(path);
-    assert.deepEqual(read.repairs, ['folder env was 0755, now 0700', 'runtime.env was 0644, now 0600']);
+    assert.deepEqual(read.repairs, [
+      'folder env was 0755, now 0700',
+      'runtime.env was 0644, now 0600',
+    ]);
     assert.equal(read.mode, '0600');
     assert.equal(Buffer.from(read.bytes!).toString(), 'A=1\n');
     assert.equal(modeOf(path), 0o600);
@@ -184,21 +205,25 @@ describe('secret files: refusals', () => {
     assert.ok(fs.lstatSync(fifo).isFIFO());
   });
 
-  test('refuses a file owned by someone else', { skip: process.getuid?.() !== 0 && 'needs root to chown' }, () => {
-    const dir = freshDir();
-    const path = join(dir, 'runtime.env');
-    writeSecretFile(path, 'A=1\n');
-    fs.chownSync(path, 4242, 4242);
-    fs.chmodSync(path, 0o644);
-    assert.throws(() => readSecretFile(path), {
-      code: 'foreign_owner',
-      message: `refusing to use ${path}: it belongs to user id 4242, not to you (0)`,
-      hint: `change its owner: sudo chown 0 ${JSON.stringify(path)}`,
-    });
-    assert.throws(() => writeSecretFile(path, 'B=2\n'), { code: 'foreign_owner' });
-    assert.equal(fs.readFileSync(path, 'utf8'), 'A=1\n');
-    assert.equal(modeOf(path), 0o644);
-  });
+  test(
+    'refuses a file owned by someone else',
+    { skip: process.getuid?.() !== 0 && 'needs root to chown' },
+    () => {
+      const dir = freshDir();
+      const path = join(dir, 'runtime.env');
+      writeSecretFile(path, 'A=1\n');
+      fs.chownSync(path, 4242, 4242);
+      fs.chmodSync(path, 0o644);
+      assert.throws(() => readSecretFile(path), {
+        code: 'foreign_owner',
+        message: `refusing to use ${path}: it belongs to user id 4242, not to you (0)`,
+        hint: `change its owner: sudo chown 0 ${JSON.stringify(path)}`,
+      });
+      assert.throws(() => writeSecretFile(path, 'B=2\n'), { code: 'foreign_owner' });
+      assert.equal(fs.readFileSync(path, 'utf8'), 'A=1\n');
+      assert.equal(modeOf(path), 0o644);
+    },
+  );
 });
 
 describe('secret files: failures and crashes', () => {
@@ -209,7 +234,10 @@ describe('secret files: failures and crashes', () => {
     let written = 0;
     const fullDisk: SecretFileIo = {
       writeSync: (fd, buffer, offset, length) => {
-        if (written > 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        if (written > 0)
+          throw Object.assign(new Error('ENOSPC: no space left on device, write'), {
+            code: 'ENOSPC',
+          });
         written = fs.writeSync(fd, buffer, offset, Math.min(length, 10));
         return written;
       },
@@ -246,13 +274,17 @@ describe('secret files: failures and crashes', () => {
   test('removes the temp files of writers that died, and keeps those of live writers', async (t) => {
     const dir = freshDir();
     const path = join(dir, 'runtime.env');
-    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], {
+      stdio: 'ignore',
+    });
     children.add(sleeper);
     t.after(() => {
       sleeper.kill('SIGKILL');
       children.delete(sleeper);
     });
-    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    });
     const stale = `.runtime.env.tmp-${dead.stdout}-0123456789ab`;
     const live = `.runtime.env.tmp-${sleeper.pid}-0123456789ab`;
     const other = '.telegram-bridge.env.tmp-1-0123456789ab';
@@ -277,7 +309,10 @@ describe('secret files: failures and crashes', () => {
     for (let round = 0; round < rounds; round += 1) {
       await runAndKill(path, join(root, 'a.txt'), join(root, 'b.txt'), Math.random() * 12);
       const content = fs.readFileSync(path, 'utf8');
-      assert.ok(content === contentA || content === contentB, `round ${round}: torn content of ${content.length} bytes`);
+      assert.ok(
+        content === contentA || content === contentB,
+        `round ${round}: torn content of ${content.length} bytes`,
+      );
       assert.equal(modeOf(path), 0o600);
       if (tempFilesIn(dir).length > 0) interruptedWrites += 1;
 
@@ -292,7 +327,9 @@ describe('secret files: failures and crashes', () => {
 /** Starts the looping writer, kills it with SIGKILL `delayMs` after it is ready, and waits for its end. */
 function runAndKill(path: string, a: string, b: string, delayMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [writerScript, 'loop', path, a, b], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [writerScript, 'loop', path, a, b], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.add(child);
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => {

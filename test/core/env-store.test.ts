@@ -1,12 +1,26 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 
 import { parseEnvDocument } from '../../src/core/env/document.js';
 import { writeSecretFile } from '../../src/core/env/secret-file.js';
-import { checkEnvFiles, maskedText, readEnvStatus, revealEnvValue, saveEnvChanges } from '../../src/core/env/store.js';
+import {
+  checkEnvFiles,
+  maskedText,
+  readEnvStatus,
+  revealEnvValue,
+  saveEnvChanges,
+} from '../../src/core/env/store.js';
 import { renderTemplates } from '../../src/core/env/templates.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wb-store-'));
@@ -31,9 +45,10 @@ describe('env store', () => {
     const dir = templatedDir();
     chmodSync(dir, 0o750);
     const report = checkEnvFiles(dir, { repair: false });
-    assert.deepEqual(report.problems.filter((found) => found.code === 'wrong_mode').map((found) => found.message), [
-      'folder env is 0750, should be 0700',
-    ]);
+    assert.deepEqual(
+      report.problems.filter((found) => found.code === 'wrong_mode').map((found) => found.message),
+      ['folder env is 0750, should be 0700'],
+    );
     assert.equal(statSync(dir).mode & 0o777, 0o750);
     assert.deepEqual(checkEnvFiles(dir).repairs, ['folder env was 0750, now 0700']);
   });
@@ -46,7 +61,10 @@ describe('env store', () => {
     symlinkSync(target, join(dir, 'runtime.env'));
     const report = checkEnvFiles(dir);
     const runtimeProblems = report.problems.filter((found) => found.file === 'runtime');
-    assert.deepEqual(runtimeProblems.map((found) => found.code), ['symlink']);
+    assert.deepEqual(
+      runtimeProblems.map((found) => found.code),
+      ['symlink'],
+    );
     assert.equal(report.ok, false);
   });
 
@@ -57,7 +75,10 @@ describe('env store', () => {
       TELEGRAM_CHAT_ALLOWLIST: '42',
       TELEGRAM_UPDATE_OFFSET: null,
     });
-    assert.deepEqual(result.problems.map((found) => `${found.file}:${found.code}`), ['runtime:placeholder_provider_key']);
+    assert.deepEqual(
+      result.problems.map((found) => `${found.file}:${found.code}`),
+      ['runtime:placeholder_provider_key'],
+    );
     const saved = parseEnvDocument(readFileSync(join(dir, 'telegram-bridge.env')));
     assert.equal(saved.get('TELEGRAM_CHAT_ALLOWLIST'), '42');
     assert.equal(statSync(join(dir, 'telegram-bridge.env')).mode & 0o777, 0o600);
@@ -67,12 +88,16 @@ describe('env store', () => {
     const dir = templatedDir();
     const path = join(dir, 'runtime.env');
     const before = readFileSync(path, 'utf8');
-    assert.throws(() => saveEnvChanges(dir, 'runtime', { CODEWHALE_MODEL: 'auto', RUST_LOG: '"debug"' }), {
-      name: 'EnvFileError',
-      code: 'quoted_value',
-      message: `refusing to set RUST_LOG in ${path}: the value of RUST_LOG is quoted ("\\"debug\\""); some loaders ` +
-        'remove the quotes and others keep them',
-    });
+    assert.throws(
+      () => saveEnvChanges(dir, 'runtime', { CODEWHALE_MODEL: 'auto', RUST_LOG: '"debug"' }),
+      {
+        name: 'EnvFileError',
+        code: 'quoted_value',
+        message:
+          `refusing to set RUST_LOG in ${path}: the value of RUST_LOG is quoted ("\\"debug\\""); some loaders ` +
+          'remove the quotes and others keep them',
+      },
+    );
     assert.equal(readFileSync(path, 'utf8'), before);
   });
 
@@ -95,14 +120,17 @@ describe('env store', () => {
     const document = parseEnvDocument(
       `# note\nTELEGRAM_BOT_TOKEN=${TOKEN}\n#CODEWHALE_RUNTIME_TOKEN=${TOKEN}\n${TOKEN}\nCODEWHALE_MODEL=auto\n`,
     );
-    assert.equal(maskedText(document), [
-      '# note',
-      'TELEGRAM_BOT_TOKEN=•••••••• (64 characters)',
-      '#CODEWHALE_RUNTIME_TOKEN=•••••••• (64 characters)',
-      '# (a line that is not KEY=value is hidden)',
-      'CODEWHALE_MODEL=auto',
-      '',
-    ].join('\n'));
+    assert.equal(
+      maskedText(document),
+      [
+        '# note',
+        'TELEGRAM_BOT_TOKEN=•••••••• (64 characters)',
+        '#CODEWHALE_RUNTIME_TOKEN=•••••••• (64 characters)',
+        '# (a line that is not KEY=value is hidden)',
+        'CODEWHALE_MODEL=auto',
+        '',
+      ].join('\n'),
+    );
   });
 
   test('gives the status model one line per problem and the mode', () => {

@@ -1,10 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { formatEnvProblem, parseEnvDocument, type EnvDocument } from '../../src/core/env/document.js';
+import {
+  formatEnvProblem,
+  parseEnvDocument,
+  type EnvDocument,
+} from '../../src/core/env/document.js';
 import { isPlaceholder } from '../../src/core/env/keys.js';
-import { generateRuntimeToken, renderTemplates, templateText } from '../../src/core/env/templates.js';
-import { validateBridgeEnv, validateEnvPair, validateRuntimeEnv } from '../../src/core/env/validate.js';
+import {
+  generateRuntimeToken,
+  renderTemplates,
+  templateText,
+} from '../../src/core/env/templates.js';
+import {
+  validateBridgeEnv,
+  validateEnvPair,
+  validateRuntimeEnv,
+} from '../../src/core/env/validate.js';
 
 const TOKEN = 'a'.repeat(32) + 'b'.repeat(32);
 const BOT_TOKEN = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1';
@@ -36,23 +48,37 @@ const GOOD_BRIDGE = [
 type Edits = Record<string, string | null>;
 
 /** A document from good lines with some keys replaced (null deletes, a new key is appended). */
-function documentOf(lines: readonly string[], edits: Edits, extra: readonly string[] = []): EnvDocument {
+function documentOf(
+  lines: readonly string[],
+  edits: Edits,
+  extra: readonly string[] = [],
+): EnvDocument {
   const document = parseEnvDocument(`${lines.join('\n')}\n`);
   for (const [key, value] of Object.entries(edits)) {
     if (value === null) document.delete(key);
     else document.set(key, value);
   }
 
-  return extra.length === 0 ? document : parseEnvDocument(`${document.serialize()}${extra.join('\n')}\n`);
+  return extra.length === 0
+    ? document
+    : parseEnvDocument(`${document.serialize()}${extra.join('\n')}\n`);
 }
 
-function pairProblems(runtime: Edits = {}, bridge: Edits = {}, extra: { runtime?: string[]; bridge?: string[] } = {}): string[] {
-  const problems = validateEnvPair(documentOf(GOOD_RUNTIME, runtime, extra.runtime), documentOf(GOOD_BRIDGE, bridge, extra.bridge));
+function pairProblems(
+  runtime: Edits = {},
+  bridge: Edits = {},
+  extra: { runtime?: string[]; bridge?: string[] } = {},
+): string[] {
+  const problems = validateEnvPair(
+    documentOf(GOOD_RUNTIME, runtime, extra.runtime),
+    documentOf(GOOD_BRIDGE, bridge, extra.bridge),
+  );
 
   return problems.map((found) => formatEnvProblem(found));
 }
 
-const TOKEN_FIX = 'set the same random token in both files: `workbench env set runtime CODEWHALE_RUNTIME_TOKEN` ' +
+const TOKEN_FIX =
+  'set the same random token in both files: `workbench env set runtime CODEWHALE_RUNTIME_TOKEN` ' +
   'and `workbench env set bridge CODEWHALE_RUNTIME_TOKEN` (64 hex characters, e.g. from `openssl rand -hex 32`)';
 
 describe('env validation: a good pair', () => {
@@ -61,17 +87,26 @@ describe('env validation: a good pair', () => {
   });
 
   test('reports a missing file as missing', () => {
-    const problems = validateEnvPair(null, documentOf(GOOD_BRIDGE, {})).map((found) => formatEnvProblem(found));
-    assert.deepEqual(problems, ['runtime.env: error: runtime.env does not exist — run `workbench setup` to create it from the template']);
+    const problems = validateEnvPair(null, documentOf(GOOD_BRIDGE, {})).map((found) =>
+      formatEnvProblem(found),
+    );
+    assert.deepEqual(problems, [
+      'runtime.env: error: runtime.env does not exist — run `workbench setup` to create it from the template',
+    ]);
   });
 });
 
 describe('env validation: runtime.env', () => {
   test('requires the runtime token', () => {
-    assert.deepEqual(validateRuntimeEnv(documentOf(GOOD_RUNTIME, { CODEWHALE_RUNTIME_TOKEN: null })).map((p) => formatEnvProblem(p)), [
-      'runtime.env: error: CODEWHALE_RUNTIME_TOKEN is not set in runtime.env; the runtime would make up a token ' +
-        `nobody knows — ${TOKEN_FIX}`,
-    ]);
+    assert.deepEqual(
+      validateRuntimeEnv(documentOf(GOOD_RUNTIME, { CODEWHALE_RUNTIME_TOKEN: null })).map((p) =>
+        formatEnvProblem(p),
+      ),
+      [
+        'runtime.env: error: CODEWHALE_RUNTIME_TOKEN is not set in runtime.env; the runtime would make up a token ' +
+          `nobody knows — ${TOKEN_FIX}`,
+      ],
+    );
   });
 
   test('refuses a placeholder runtime token', () => {
@@ -81,7 +116,10 @@ describe('env validation: runtime.env', () => {
   });
 
   test('warns about a short runtime token without showing it', () => {
-    const problems = pairProblems({ CODEWHALE_RUNTIME_TOKEN: 'shorttoken' }, { CODEWHALE_RUNTIME_TOKEN: 'shorttoken' });
+    const problems = pairProblems(
+      { CODEWHALE_RUNTIME_TOKEN: 'shorttoken' },
+      { CODEWHALE_RUNTIME_TOKEN: 'shorttoken' },
+    );
     assert.deepEqual(problems, [
       `runtime.env:1: warning: CODEWHALE_RUNTIME_TOKEN in runtime.env is only 10 characters long — ${TOKEN_FIX}`,
     ]);
@@ -143,10 +181,13 @@ describe('env validation: runtime.env', () => {
       'runtime.env:7: warning: CODEWHALE_MODEL is blank, so the legacy DEEPSEEK_MODEL is used instead — ' +
         'put the value into CODEWHALE_MODEL and delete DEEPSEEK_MODEL',
     ]);
-    assert.deepEqual(pairProblems({ CODEWHALE_RUNTIME_PORT: null, DEEPSEEK_RUNTIME_PORT: '7878' }), [
-      'runtime.env:6: warning: DEEPSEEK_RUNTIME_PORT is a legacy name of CODEWHALE_RUNTIME_PORT — ' +
-        'rename it to CODEWHALE_RUNTIME_PORT',
-    ]);
+    assert.deepEqual(
+      pairProblems({ CODEWHALE_RUNTIME_PORT: null, DEEPSEEK_RUNTIME_PORT: '7878' }),
+      [
+        'runtime.env:6: warning: DEEPSEEK_RUNTIME_PORT is a legacy name of CODEWHALE_RUNTIME_PORT — ' +
+          'rename it to CODEWHALE_RUNTIME_PORT',
+      ],
+    );
   });
 
   test('reads the legacy token when the canonical one is blank', () => {
@@ -167,18 +208,31 @@ describe('env validation: runtime.env', () => {
 
 describe('env validation: telegram-bridge.env', () => {
   test('requires the bot token and the runtime token', () => {
-    const problems = validateBridgeEnv(documentOf(GOOD_BRIDGE, { TELEGRAM_BOT_TOKEN: null, CODEWHALE_RUNTIME_TOKEN: '' }));
-    assert.deepEqual(problems.map((p) => formatEnvProblem(p)), [
-      'telegram-bridge.env: error: TELEGRAM_BOT_TOKEN is not set in telegram-bridge.env; the bridge does not start ' +
-        'without it — paste the value on stdin: `workbench env set bridge TELEGRAM_BOT_TOKEN`',
-      'telegram-bridge.env:2: error: CODEWHALE_RUNTIME_TOKEN is not set in telegram-bridge.env; the bridge does not ' +
-        'start without it — paste the value on stdin: `workbench env set bridge CODEWHALE_RUNTIME_TOKEN`',
-    ]);
-    assert.deepEqual(problems.map((p) => p.code), ['missing_required', 'missing_required']);
+    const problems = validateBridgeEnv(
+      documentOf(GOOD_BRIDGE, { TELEGRAM_BOT_TOKEN: null, CODEWHALE_RUNTIME_TOKEN: '' }),
+    );
+    assert.deepEqual(
+      problems.map((p) => formatEnvProblem(p)),
+      [
+        'telegram-bridge.env: error: TELEGRAM_BOT_TOKEN is not set in telegram-bridge.env; the bridge does not start ' +
+          'without it — paste the value on stdin: `workbench env set bridge TELEGRAM_BOT_TOKEN`',
+        'telegram-bridge.env:2: error: CODEWHALE_RUNTIME_TOKEN is not set in telegram-bridge.env; the bridge does not ' +
+          'start without it — paste the value on stdin: `workbench env set bridge CODEWHALE_RUNTIME_TOKEN`',
+      ],
+    );
+    assert.deepEqual(
+      problems.map((p) => p.code),
+      ['missing_required', 'missing_required'],
+    );
   });
 
   test('refuses placeholders, whatever their case and padding', () => {
-    for (const value of ['replace-with-telegram-bot-token', 'REPLACE-WITH-x', 'xxxxxxxxxxxx', 'ChangeMe']) {
+    for (const value of [
+      'replace-with-telegram-bot-token',
+      'REPLACE-WITH-x',
+      'xxxxxxxxxxxx',
+      'ChangeMe',
+    ]) {
       assert.deepEqual(pairProblems({}, { TELEGRAM_BOT_TOKEN: value }), [
         'telegram-bridge.env:1: error: TELEGRAM_BOT_TOKEN in telegram-bridge.env is still a placeholder — ' +
           'paste the value on stdin: `workbench env set bridge TELEGRAM_BOT_TOKEN`',
@@ -200,9 +254,14 @@ describe('env validation: telegram-bridge.env', () => {
       'telegram-bridge.env:2: error: CODEWHALE_RUNTIME_URL must be an http:// or https:// URL, got ' +
         '"ftp://127.0.0.1:7878" — set CODEWHALE_RUNTIME_URL=http://127.0.0.1:7878 (with the port of runtime.env)',
     ]);
-    assert.deepEqual(pairProblems({}, { CODEWHALE_RUNTIME_URL: 'localhost:7878/x' }).map((line) => line.split(' — ')[0]), [
-      'telegram-bridge.env:2: error: CODEWHALE_RUNTIME_URL must be an http:// or https:// URL, got "localhost:7878/x"',
-    ]);
+    assert.deepEqual(
+      pairProblems({}, { CODEWHALE_RUNTIME_URL: 'localhost:7878/x' }).map(
+        (line) => line.split(' — ')[0],
+      ),
+      [
+        'telegram-bridge.env:2: error: CODEWHALE_RUNTIME_URL must be an http:// or https:// URL, got "localhost:7878/x"',
+      ],
+    );
   });
 
   test('refuses a runtime URL off the loopback', () => {
@@ -220,11 +279,17 @@ describe('env validation: telegram-bridge.env', () => {
       'telegram-bridge.env:2: error: CODEWHALE_RUNTIME_URL uses port 9999 but CODEWHALE_RUNTIME_PORT in runtime.env ' +
         'is 7878 — set CODEWHALE_RUNTIME_URL=http://127.0.0.1:7878',
     ]);
-    assert.deepEqual(pairProblems({ CODEWHALE_RUNTIME_PORT: '8000' }, { CODEWHALE_RUNTIME_URL: null }), [
-      'telegram-bridge.env: error: CODEWHALE_RUNTIME_URL is not set, so the bridge uses port 7878, but ' +
-        'CODEWHALE_RUNTIME_PORT in runtime.env is 8000 — set CODEWHALE_RUNTIME_URL=http://127.0.0.1:8000',
-    ]);
-    assert.deepEqual(pairProblems({ CODEWHALE_RUNTIME_PORT: null }, { CODEWHALE_RUNTIME_URL: null }), []);
+    assert.deepEqual(
+      pairProblems({ CODEWHALE_RUNTIME_PORT: '8000' }, { CODEWHALE_RUNTIME_URL: null }),
+      [
+        'telegram-bridge.env: error: CODEWHALE_RUNTIME_URL is not set, so the bridge uses port 7878, but ' +
+          'CODEWHALE_RUNTIME_PORT in runtime.env is 8000 — set CODEWHALE_RUNTIME_URL=http://127.0.0.1:8000',
+      ],
+    );
+    assert.deepEqual(
+      pairProblems({ CODEWHALE_RUNTIME_PORT: null }, { CODEWHALE_RUNTIME_URL: null }),
+      [],
+    );
   });
 
   test('refuses tokens that differ between the files, without showing either', () => {
@@ -268,20 +333,36 @@ describe('env validation: telegram-bridge.env', () => {
   });
 
   test('refuses groups together with unlisted chats', () => {
-    const problems = validateEnvPair(documentOf(GOOD_RUNTIME, {}),
-      documentOf(GOOD_BRIDGE, { TELEGRAM_ALLOW_GROUPS: 'true', TELEGRAM_ALLOW_UNLISTED: 'true' }));
-    assert.deepEqual(problems.map((found) => [found.code, found.severity]), [['open_group_control', 'error'], ['pairing_mode_open', 'warning']]);
-    assert.equal(formatEnvProblem(problems[0]!),
+    const problems = validateEnvPair(
+      documentOf(GOOD_RUNTIME, {}),
+      documentOf(GOOD_BRIDGE, { TELEGRAM_ALLOW_GROUPS: 'true', TELEGRAM_ALLOW_UNLISTED: 'true' }),
+    );
+    assert.deepEqual(
+      problems.map((found) => [found.code, found.severity]),
+      [
+        ['open_group_control', 'error'],
+        ['pairing_mode_open', 'warning'],
+      ],
+    );
+    assert.equal(
+      formatEnvProblem(problems[0]!),
       'telegram-bridge.env:7: error: TELEGRAM_ALLOW_GROUPS=true together with TELEGRAM_ALLOW_UNLISTED=true lets every ' +
         'group that adds the bot control the agent — set TELEGRAM_ALLOW_UNLISTED=false (pair your chat first) or ' +
-        'TELEGRAM_ALLOW_GROUPS=false');
+        'TELEGRAM_ALLOW_GROUPS=false',
+    );
   });
 
   test('warns about groups without the prefix', () => {
-    assert.deepEqual(pairProblems({}, { TELEGRAM_ALLOW_GROUPS: 'true', TELEGRAM_REQUIRE_PREFIX_IN_GROUP: 'false' }), [
-      'telegram-bridge.env:13: warning: group control is on without the /cw prefix, so every message in an allowed ' +
-        'group goes to the agent — set TELEGRAM_REQUIRE_PREFIX_IN_GROUP=true',
-    ]);
+    assert.deepEqual(
+      pairProblems(
+        {},
+        { TELEGRAM_ALLOW_GROUPS: 'true', TELEGRAM_REQUIRE_PREFIX_IN_GROUP: 'false' },
+      ),
+      [
+        'telegram-bridge.env:13: warning: group control is on without the /cw prefix, so every message in an allowed ' +
+          'group goes to the agent — set TELEGRAM_REQUIRE_PREFIX_IN_GROUP=true',
+      ],
+    );
   });
 
   test('warns that an empty allowlist means not paired, and says how to pair', () => {
@@ -295,11 +376,14 @@ describe('env validation: telegram-bridge.env', () => {
   });
 
   test('warns while pairing mode is open', () => {
-    assert.deepEqual(pairProblems({}, { TELEGRAM_CHAT_ALLOWLIST: '', TELEGRAM_ALLOW_UNLISTED: 'true' }), [
-      'telegram-bridge.env:7: warning: TELEGRAM_ALLOW_UNLISTED=true: anyone who finds the bot can control the agent ' +
-        '(pairing mode) — DM /status to the bot, copy the chat_id into TELEGRAM_CHAT_ALLOWLIST, set ' +
-        'TELEGRAM_ALLOW_UNLISTED=false and restart',
-    ]);
+    assert.deepEqual(
+      pairProblems({}, { TELEGRAM_CHAT_ALLOWLIST: '', TELEGRAM_ALLOW_UNLISTED: 'true' }),
+      [
+        'telegram-bridge.env:7: warning: TELEGRAM_ALLOW_UNLISTED=true: anyone who finds the bot can control the agent ' +
+          '(pairing mode) — DM /status to the bot, copy the chat_id into TELEGRAM_CHAT_ALLOWLIST, set ' +
+          'TELEGRAM_ALLOW_UNLISTED=false and restart',
+      ],
+    );
   });
 
   test('checks the ranges the bridge itself does not enforce', () => {
@@ -319,10 +403,18 @@ describe('env validation: telegram-bridge.env', () => {
   });
 
   test('reports the rule and the grammar for a value with an inline comment', () => {
-    const problems = validateEnvPair(documentOf(GOOD_RUNTIME, {}), documentOf(GOOD_BRIDGE, {}, ['TELEGRAM_MAX_REPLY_CHARS=3500 # max']));
-    assert.deepEqual(problems.map((found) => [found.code, found.file, found.line]), [
-      ['inline_comment', 'bridge', 13], ['duplicate_key', 'bridge', 13], ['invalid_max_reply_chars', 'bridge', 13],
-    ]);
+    const problems = validateEnvPair(
+      documentOf(GOOD_RUNTIME, {}),
+      documentOf(GOOD_BRIDGE, {}, ['TELEGRAM_MAX_REPLY_CHARS=3500 # max']),
+    );
+    assert.deepEqual(
+      problems.map((found) => [found.code, found.file, found.line]),
+      [
+        ['inline_comment', 'bridge', 13],
+        ['duplicate_key', 'bridge', 13],
+        ['invalid_max_reply_chars', 'bridge', 13],
+      ],
+    );
   });
 
   test('warns about a provider key in the bridge file', () => {
@@ -335,11 +427,20 @@ describe('env validation: telegram-bridge.env', () => {
   test('never puts a secret value into a message', () => {
     const secret = 'S3cr3tValueThatMustNotLeak';
     const problems = validateEnvPair(
-      documentOf(GOOD_RUNTIME, { CODEWHALE_RUNTIME_TOKEN: secret, DEEPSEEK_API_KEY: secret, CODEWHALE_PROVIDER: 'deepseek' }),
-      documentOf(GOOD_BRIDGE, { TELEGRAM_BOT_TOKEN: secret, CODEWHALE_RUNTIME_TOKEN: `${secret}x` }, [`DEEPSEEK_RUNTIME_TOKEN=${secret}`]),
+      documentOf(GOOD_RUNTIME, {
+        CODEWHALE_RUNTIME_TOKEN: secret,
+        DEEPSEEK_API_KEY: secret,
+        CODEWHALE_PROVIDER: 'deepseek',
+      }),
+      documentOf(
+        GOOD_BRIDGE,
+        { TELEGRAM_BOT_TOKEN: secret, CODEWHALE_RUNTIME_TOKEN: `${secret}x` },
+        [`DEEPSEEK_RUNTIME_TOKEN=${secret}`],
+      ),
     );
     assert.ok(problems.length >= 3);
-    for (const found of problems) assert.ok(!`${found.message} ${found.fix}`.includes(secret), found.message);
+    for (const found of problems)
+      assert.ok(!`${found.message} ${found.fix}`.includes(secret), found.message);
   });
 });
 
@@ -358,27 +459,64 @@ describe('env templates', () => {
 
   test('leave only the placeholders the user must fill and the pairing warning', () => {
     const texts = renderTemplates();
-    const problems = validateEnvPair(parseEnvDocument(texts.runtime), parseEnvDocument(texts.bridge));
-    assert.deepEqual(problems.map((found) => `${found.file}:${found.code}:${found.key}`), [
-      'runtime:placeholder_provider_key:DEEPSEEK_API_KEY',
-      'bridge:placeholder_value:TELEGRAM_BOT_TOKEN',
-      'bridge:not_paired:TELEGRAM_CHAT_ALLOWLIST',
-    ]);
+    const problems = validateEnvPair(
+      parseEnvDocument(texts.runtime),
+      parseEnvDocument(texts.bridge),
+    );
+    assert.deepEqual(
+      problems.map((found) => `${found.file}:${found.code}:${found.key}`),
+      [
+        'runtime:placeholder_provider_key:DEEPSEEK_API_KEY',
+        'bridge:placeholder_value:TELEGRAM_BOT_TOKEN',
+        'bridge:not_paired:TELEGRAM_CHAT_ALLOWLIST',
+      ],
+    );
   });
 
   test('hold every key the runtime and the bridge read', () => {
     const runtime = templateText('runtime');
     const bridge = templateText('bridge');
-    for (const key of ['CODEWHALE_RUNTIME_TOKEN', 'CODEWHALE_RUNTIME_PORT', 'CODEWHALE_RUNTIME_WORKERS', 'CODEWHALE_PROVIDER',
-      'DEEPSEEK_API_KEY', 'CODEWHALE_MODEL', 'RUST_LOG', 'CODEWHALE_HOME', 'CODEWHALE_CONFIG_PATH', 'CODEWHALE_TASKS_DIR',
-      'CODEWHALE_RUNTIME_DIR', 'CODEWHALE_AUTOMATIONS_DIR', 'CODEWHALE_CORS_ORIGINS', 'CODEWHALE_LOG_LEVEL', 'CODEWHALE_RUNTIME_HOST']) {
+    for (const key of [
+      'CODEWHALE_RUNTIME_TOKEN',
+      'CODEWHALE_RUNTIME_PORT',
+      'CODEWHALE_RUNTIME_WORKERS',
+      'CODEWHALE_PROVIDER',
+      'DEEPSEEK_API_KEY',
+      'CODEWHALE_MODEL',
+      'RUST_LOG',
+      'CODEWHALE_HOME',
+      'CODEWHALE_CONFIG_PATH',
+      'CODEWHALE_TASKS_DIR',
+      'CODEWHALE_RUNTIME_DIR',
+      'CODEWHALE_AUTOMATIONS_DIR',
+      'CODEWHALE_CORS_ORIGINS',
+      'CODEWHALE_LOG_LEVEL',
+      'CODEWHALE_RUNTIME_HOST',
+    ]) {
       assert.match(runtime, new RegExp(`^#?${key}=`, 'm'), key);
     }
-    for (const key of ['TELEGRAM_BOT_TOKEN', 'TELEGRAM_API_BASE', 'CODEWHALE_RUNTIME_URL', 'CODEWHALE_RUNTIME_TOKEN',
-      'CODEWHALE_WORKSPACE', 'CODEWHALE_MODEL', 'CODEWHALE_MODE', 'CODEWHALE_ALLOW_SHELL', 'CODEWHALE_TRUST_MODE',
-      'CODEWHALE_AUTO_APPROVE', 'TELEGRAM_CHAT_ALLOWLIST', 'TELEGRAM_ALLOW_UNLISTED', 'TELEGRAM_THREAD_MAP_PATH',
-      'TELEGRAM_ALLOW_GROUPS', 'TELEGRAM_REQUIRE_PREFIX_IN_GROUP', 'TELEGRAM_GROUP_PREFIX', 'TELEGRAM_MAX_REPLY_CHARS',
-      'TELEGRAM_POLL_TIMEOUT_SECONDS', 'CODEWHALE_TURN_TIMEOUT_MS', 'TELEGRAM_UPDATE_OFFSET']) {
+    for (const key of [
+      'TELEGRAM_BOT_TOKEN',
+      'TELEGRAM_API_BASE',
+      'CODEWHALE_RUNTIME_URL',
+      'CODEWHALE_RUNTIME_TOKEN',
+      'CODEWHALE_WORKSPACE',
+      'CODEWHALE_MODEL',
+      'CODEWHALE_MODE',
+      'CODEWHALE_ALLOW_SHELL',
+      'CODEWHALE_TRUST_MODE',
+      'CODEWHALE_AUTO_APPROVE',
+      'TELEGRAM_CHAT_ALLOWLIST',
+      'TELEGRAM_ALLOW_UNLISTED',
+      'TELEGRAM_THREAD_MAP_PATH',
+      'TELEGRAM_ALLOW_GROUPS',
+      'TELEGRAM_REQUIRE_PREFIX_IN_GROUP',
+      'TELEGRAM_GROUP_PREFIX',
+      'TELEGRAM_MAX_REPLY_CHARS',
+      'TELEGRAM_POLL_TIMEOUT_SECONDS',
+      'CODEWHALE_TURN_TIMEOUT_MS',
+      'TELEGRAM_UPDATE_OFFSET',
+    ]) {
       assert.match(bridge, new RegExp(`^#?${key}=`, 'm'), key);
     }
     assert.doesNotMatch(bridge, /_API_KEY=/);

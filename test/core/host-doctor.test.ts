@@ -3,11 +3,22 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
 
-import { formatDoctorReport, parseInnerReport, runHostDoctor, type HostDoctorDeps } from '../../src/core/doctor/host-doctor.js';
+import {
+  formatDoctorReport,
+  parseInnerReport,
+  runHostDoctor,
+  type HostDoctorDeps,
+} from '../../src/core/doctor/host-doctor.js';
 import { parseEnvDocument, renderTemplates } from '../../src/core/env/index.js';
 import { KeepAwake } from '../../src/core/keep-awake.js';
 import { LaunchAgentManager } from '../../src/core/launch-agent.js';
-import { AGENT_LABEL, currentUid, workbenchPaths, type CommandPaths, type WorkbenchPaths } from '../../src/core/platform.js';
+import {
+  AGENT_LABEL,
+  currentUid,
+  workbenchPaths,
+  type CommandPaths,
+  type WorkbenchPaths,
+} from '../../src/core/platform.js';
 import { runCommand } from '../../src/core/run-command.js';
 import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
 import type { DoctorReport } from '../../src/core/workbench-api.js';
@@ -78,46 +89,80 @@ function writeEnvFiles(): void {
 }
 
 async function container(...args: string[]) {
-  const result = await runCommand(world.commands.container, args, { timeoutMs: 30_000, env: world.env });
+  const result = await runCommand(world.commands.container, args, {
+    timeoutMs: 30_000,
+    env: world.env,
+  });
   assert.equal(result.exitCode, 0, result.stderr);
 
   return result;
 }
 
 /** The workbench image (an idle process with an in-container doctor on its PATH), running. */
-async function runWorkbenchContainer(extraArgs: string[] = ['--cpus', '4', '--memory', '16G']): Promise<void> {
-  const idle = writeScript(join(world.root, 'idle.mjs'), 'process.on("SIGTERM", () => process.exit(0)); setInterval(() => {}, 1 << 30);');
-  containers.addImage(DEFAULT_SETTINGS.image, { Entrypoint: [idle], Env: [`PATH=${fixtureBin}:/usr/bin:/bin`] });
-  await container('run', '-d', '--name', DEFAULT_SETTINGS.containerName, ...extraArgs, DEFAULT_SETTINGS.image);
+async function runWorkbenchContainer(
+  extraArgs: string[] = ['--cpus', '4', '--memory', '16G'],
+): Promise<void> {
+  const idle = writeScript(
+    join(world.root, 'idle.mjs'),
+    'process.on("SIGTERM", () => process.exit(0)); setInterval(() => {}, 1 << 30);',
+  );
+  containers.addImage(DEFAULT_SETTINGS.image, {
+    Entrypoint: [idle],
+    Env: [`PATH=${fixtureBin}:/usr/bin:/bin`],
+  });
+  await container(
+    'run',
+    '-d',
+    '--name',
+    DEFAULT_SETTINGS.containerName,
+    ...extraArgs,
+    DEFAULT_SETTINGS.image,
+  );
   await containers.waitForState(DEFAULT_SETTINGS.containerName, 'running');
 }
 
 function writeInnerDoctor(report: unknown = INNER_REPORT): void {
-  writeScript(join(fixtureBin, 'workbench-doctor'), `process.stdout.write(${JSON.stringify(JSON.stringify(report))});`);
+  writeScript(
+    join(fixtureBin, 'workbench-doctor'),
+    `process.stdout.write(${JSON.stringify(JSON.stringify(report))});`,
+  );
 }
 
 async function installWorkbenchAgent(): Promise<void> {
   const idle = writeScript(join(world.root, 'agent-idle.mjs'), 'setInterval(() => {}, 1 << 30);');
   mkdirSync(paths.logsDir, { recursive: true, mode: 0o700 });
-  const manager = new LaunchAgentManager({ launchctlPath: world.commands.launchctl, uid: currentUid(), env: world.env });
-  await manager.install({
-    label: AGENT_LABEL,
-    programArguments: [idle],
-    environment: { PATH: '/usr/bin:/bin:/usr/sbin:/sbin' },
-    workingDirectory: world.home,
-    stdoutPath: join(paths.logsDir, 'agent.out.log'),
-    stderrPath: join(paths.logsDir, 'agent.err.log'),
-    runAtLoad: true,
-    keepAlive: true,
-    throttleInterval: 10,
-    exitTimeOut: 5,
-  }, paths.agentPlist);
+  const manager = new LaunchAgentManager({
+    launchctlPath: world.commands.launchctl,
+    uid: currentUid(),
+    env: world.env,
+  });
+  await manager.install(
+    {
+      label: AGENT_LABEL,
+      programArguments: [idle],
+      environment: { PATH: '/usr/bin:/bin:/usr/sbin:/sbin' },
+      workingDirectory: world.home,
+      stdoutPath: join(paths.logsDir, 'agent.out.log'),
+      stderrPath: join(paths.logsDir, 'agent.err.log'),
+      runAtLoad: true,
+      keepAlive: true,
+      throttleInterval: 10,
+      exitTimeOut: 5,
+    },
+    paths.agentPlist,
+  );
   await launchd.waitForPid(AGENT_LABEL);
 }
 
 async function enableKeepAwake(commands: CommandPaths = world.commands): Promise<void> {
   mkdirSync(paths.logsDir, { recursive: true });
-  await new KeepAwake({ paths, commands, uid: currentUid(), env: world.env, timeouts: { activeWaitMs: 500 } }).enable();
+  await new KeepAwake({
+    paths,
+    commands,
+    uid: currentUid(),
+    env: world.env,
+    timeouts: { activeWaitMs: 500 },
+  }).enable();
 }
 
 /** Everything in order: the baseline each test breaks in one place. */
@@ -131,7 +176,14 @@ async function setUpHealthyHost(): Promise<void> {
 }
 
 function doctor(overrides: Partial<HostDoctorDeps> = {}): Promise<DoctorReport> {
-  return runHostDoctor({ paths, commands: world.commands, settings: DEFAULT_SETTINGS, uid: currentUid(), env: world.env, ...overrides });
+  return runHostDoctor({
+    paths,
+    commands: world.commands,
+    settings: DEFAULT_SETTINGS,
+    uid: currentUid(),
+    env: world.env,
+    ...overrides,
+  });
 }
 
 function levels(report: DoctorReport): [string, string][] {
@@ -174,8 +226,14 @@ describe('host doctor', () => {
       ['inside.bridge.process', 'ok'],
     ]);
     assert.deepEqual([report.failures, report.warnings], [0, 0]);
-    assert.equal(checkOf(report, 'host.arch').message, 'Apple silicon (Apple M2 Pro), running natively');
-    assert.equal(checkOf(report, 'container.resources').message, 'container has 4 CPUs and 16 GiB, as set');
+    assert.equal(
+      checkOf(report, 'host.arch').message,
+      'Apple silicon (Apple M2 Pro), running natively',
+    );
+    assert.equal(
+      checkOf(report, 'container.resources').message,
+      'container has 4 CPUs and 16 GiB, as set',
+    );
   });
 
   test('fails the architecture check under Rosetta', async () => {
@@ -197,7 +255,10 @@ describe('host doctor', () => {
     host.setArch('intel');
     const report = await doctor();
 
-    assert.equal(checkOf(report, 'host.arch').message, 'container needs Apple silicon; this Mac has an Intel(R) Core(TM) i7-9750H CPU @ 2.60GHz');
+    assert.equal(
+      checkOf(report, 'host.arch').message,
+      'container needs Apple silicon; this Mac has an Intel(R) Core(TM) i7-9750H CPU @ 2.60GHz',
+    );
     assert.equal(report.failures, 1);
   });
 
@@ -209,8 +270,8 @@ describe('host doctor', () => {
     assert.deepEqual(notOk(report), [['host.macos', 'warn']]);
     assert.equal(
       checkOf(report, 'host.macos').message,
-      'macOS 15.1: container works with limits: containers cannot reach one another over the network, '
-        + 'only the default network exists (--network fails), and its subnet is known only once a container runs',
+      'macOS 15.1: container works with limits: containers cannot reach one another over the network, ' +
+        'only the default network exists (--network fails), and its subnet is known only once a container runs',
     );
     assert.deepEqual([report.failures, report.warnings], [0, 1]);
   });
@@ -234,8 +295,16 @@ describe('host doctor', () => {
     const report = await doctor({ commands: { ...world.commands, container: missing } });
 
     assert.deepEqual(notOk(report), [['container.installed', 'fail']]);
-    assert.equal(checkOf(report, 'container.installed').message, `container is not installed at ${missing}`);
-    assert.equal(report.checks.some((check) => check.id.startsWith('inside.') || check.id === 'container.service'), false);
+    assert.equal(
+      checkOf(report, 'container.installed').message,
+      `container is not installed at ${missing}`,
+    );
+    assert.equal(
+      report.checks.some(
+        (check) => check.id.startsWith('inside.') || check.id === 'container.service',
+      ),
+      false,
+    );
   });
 
   test('fails when the container system service is not running', async () => {
@@ -254,11 +323,19 @@ describe('host doctor', () => {
 
   test('fails when the workbench agent plist does not lint', async () => {
     await setUpHealthyHost();
-    writeFileSync(paths.agentPlist, '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0"><dict><key>Label</key></dict></plist>\n');
+    writeFileSync(
+      paths.agentPlist,
+      '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0"><dict><key>Label</key></dict></plist>\n',
+    );
     const report = await doctor();
 
     assert.deepEqual(notOk(report), [['agent.plist', 'fail']]);
-    assert.match(checkOf(report, 'agent.plist').message, new RegExp(`^the plist ${paths.agentPlist.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is invalid: `));
+    assert.match(
+      checkOf(report, 'agent.plist').message,
+      new RegExp(
+        `^the plist ${paths.agentPlist.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is invalid: `,
+      ),
+    );
   });
 
   test('fails when keep-awake is on but pmset lists no assertion for its caffeinate', async () => {
@@ -267,20 +344,37 @@ describe('host doctor', () => {
     power.setLiveSettings({ autorestart: 1 });
     await runWorkbenchContainer();
     await installWorkbenchAgent();
-    const silent = writeScript(join(world.root, 'caffeinate-without-assertion'), 'setInterval(() => {}, 1 << 30);');
+    const silent = writeScript(
+      join(world.root, 'caffeinate-without-assertion'),
+      'setInterval(() => {}, 1 << 30);',
+    );
     const commands = { ...world.commands, caffeinate: silent };
     await enableKeepAwake(commands);
     const pid = launchd.job('com.codewhale.workbench.keep-awake')?.pid;
     const report = await doctor({ commands });
 
-    assert.deepEqual(notOk(report), [['awake.held', 'fail'], ['power.sleep', 'warn']]);
-    assert.equal(checkOf(report, 'awake.held').message, `keep-awake is on but pmset lists no assertion of caffeinate (pid ${pid})`);
-    assert.equal(checkOf(report, 'power.sleep').message, 'the Mac sleeps after 1 min idle, pausing the workbench');
+    assert.deepEqual(notOk(report), [
+      ['awake.held', 'fail'],
+      ['power.sleep', 'warn'],
+    ]);
+    assert.equal(
+      checkOf(report, 'awake.held').message,
+      `keep-awake is on but pmset lists no assertion of caffeinate (pid ${pid})`,
+    );
+    assert.equal(
+      checkOf(report, 'power.sleep').message,
+      'the Mac sleeps after 1 min idle, pausing the workbench',
+    );
   });
 
   test('gives power advice when keep-awake is off and autorestart and womp are off', async () => {
     await setUpHealthyHost();
-    await new KeepAwake({ paths, commands: world.commands, uid: currentUid(), env: world.env }).disable();
+    await new KeepAwake({
+      paths,
+      commands: world.commands,
+      uid: currentUid(),
+      env: world.env,
+    }).disable();
     power.setLiveSettings({ sleep: 10, autorestart: 0, womp: 0 });
     const report = await doctor();
 
@@ -290,7 +384,10 @@ describe('host doctor', () => {
       ['power.autorestart', 'warn'],
       ['power.womp', 'info'],
     ]);
-    assert.equal(checkOf(report, 'power.autorestart').fix, 'run `sudo pmset -a autorestart 1` so it restarts and the agents come back');
+    assert.equal(
+      checkOf(report, 'power.autorestart').fix,
+      'run `sudo pmset -a autorestart 1` so it restarts and the agents come back',
+    );
   });
 
   test('warns when running on battery', async () => {
@@ -320,7 +417,10 @@ describe('host doctor', () => {
 
   test('turns a failing in-container doctor into one check of its own', async () => {
     await setUpHealthyHost();
-    writeScript(join(fixtureBin, 'workbench-doctor'), 'process.stderr.write("Error: cannot read /etc/codewhale\\n"); process.exit(3);');
+    writeScript(
+      join(fixtureBin, 'workbench-doctor'),
+      'process.stderr.write("Error: cannot read /etc/codewhale\\n"); process.exit(3);',
+    );
     const report = await doctor();
 
     assert.deepEqual(notOk(report), [['inside.doctor', 'fail']]);
@@ -333,7 +433,9 @@ describe('host doctor', () => {
   test('keeps the in-container failures and counts them in the merged report', async () => {
     await setUpHealthyHost();
     writeInnerDoctor({
-      checks: [{ id: 'env.runtime', level: 'fail', message: 'runtime.env: DEEPSEEK_API_KEY is empty' }],
+      checks: [
+        { id: 'env.runtime', level: 'fail', message: 'runtime.env: DEEPSEEK_API_KEY is empty' },
+      ],
       failures: 1,
       warnings: 0,
     });
@@ -353,21 +455,39 @@ describe('host doctor', () => {
       message: 'container codewhale-workbench does not exist; in-container checks skipped',
       fix: 'run `workbench start`',
     });
-    assert.equal(report.checks.some((check) => check.id.startsWith('inside.')), false);
+    assert.equal(
+      report.checks.some((check) => check.id.startsWith('inside.')),
+      false,
+    );
   });
 });
 
 describe('parseInnerReport', () => {
   test('refuses output that is not the doctor JSON shape', () => {
     assert.equal(parseInnerReport('not json'), null);
-    assert.equal(parseInnerReport(JSON.stringify({ checks: [{ id: 'x', level: 'bad', message: '' }], failures: 0, warnings: 0 })), null);
+    assert.equal(
+      parseInnerReport(
+        JSON.stringify({
+          checks: [{ id: 'x', level: 'bad', message: '' }],
+          failures: 0,
+          warnings: 0,
+        }),
+      ),
+      null,
+    );
     assert.equal(parseInnerReport(JSON.stringify({ checks: 'x', failures: 0, warnings: 0 })), null);
   });
 
   test('prefixes ids and blanks control characters from the container', () => {
-    const text = JSON.stringify({ checks: [{ id: 'a', level: 'warn', message: 'line\n[ok] forged\u001b[2J' }], failures: 0, warnings: 1 });
+    const text = JSON.stringify({
+      checks: [{ id: 'a', level: 'warn', message: 'line\n[ok] forged\u001b[2J' }],
+      failures: 0,
+      warnings: 1,
+    });
 
-    assert.deepEqual(parseInnerReport(text), [{ id: 'inside.a', level: 'warn', message: 'line [ok] forged [2J' }]);
+    assert.deepEqual(parseInnerReport(text), [
+      { id: 'inside.a', level: 'warn', message: 'line [ok] forged [2J' },
+    ]);
   });
 });
 
@@ -376,24 +496,37 @@ describe('formatDoctorReport', () => {
     const text = formatDoctorReport({
       checks: [
         { id: 'host.arch', level: 'ok', message: 'Apple silicon (Apple M2 Pro), running natively' },
-        { id: 'host.macos', level: 'warn', message: 'macOS 15.1: limits', fix: 'upgrade to macOS 26' },
-        { id: 'container.service', level: 'fail', message: 'container system service is not running', fix: 'run `workbench start`' },
+        {
+          id: 'host.macos',
+          level: 'warn',
+          message: 'macOS 15.1: limits',
+          fix: 'upgrade to macOS 26',
+        },
+        {
+          id: 'container.service',
+          level: 'fail',
+          message: 'container system service is not running',
+          fix: 'run `workbench start`',
+        },
         { id: 'awake.held', level: 'info', message: 'keep-awake is off' },
       ],
       failures: 1,
       warnings: 1,
     });
 
-    assert.equal(text, [
-      '[ok] Apple silicon (Apple M2 Pro), running natively',
-      '[warn] macOS 15.1: limits',
-      '       fix: upgrade to macOS 26',
-      '[fail] container system service is not running',
-      '       fix: run `workbench start`',
-      '[info] keep-awake is off',
-      '',
-      '1 failure(s), 1 warning(s)',
-      '',
-    ].join('\n'));
+    assert.equal(
+      text,
+      [
+        '[ok] Apple silicon (Apple M2 Pro), running natively',
+        '[warn] macOS 15.1: limits',
+        '       fix: upgrade to macOS 26',
+        '[fail] container system service is not running',
+        '       fix: run `workbench start`',
+        '[info] keep-awake is off',
+        '',
+        '1 failure(s), 1 warning(s)',
+        '',
+      ].join('\n'),
+    );
   });
 });

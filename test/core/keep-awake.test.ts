@@ -7,7 +7,12 @@ import * as plist from 'plist';
 
 import { WorkbenchError } from '../../src/core/errors.js';
 import { KeepAwake, keepAwakeFromList, type KeepAwakeTimeouts } from '../../src/core/keep-awake.js';
-import { AWAKE_AGENT_LABEL, currentUid, workbenchPaths, type WorkbenchPaths } from '../../src/core/platform.js';
+import {
+  AWAKE_AGENT_LABEL,
+  currentUid,
+  workbenchPaths,
+  type WorkbenchPaths,
+} from '../../src/core/platform.js';
 import { findCaffeinateAssertions, parseAssertions } from '../../src/core/power.js';
 import { runCommand } from '../../src/core/run-command.js';
 import { createDoubleWorld, REPO_ROOT, type DoubleWorld } from '../helpers/double-env.js';
@@ -37,12 +42,18 @@ after(() => {
   for (const each of worlds) each.cleanup();
 });
 
-function keepAwake(commands = world.commands, timeouts: Partial<KeepAwakeTimeouts> = {}): KeepAwake {
+function keepAwake(
+  commands = world.commands,
+  timeouts: Partial<KeepAwakeTimeouts> = {},
+): KeepAwake {
   return new KeepAwake({ paths, commands, uid: currentUid(), env: world.env, timeouts });
 }
 
 async function caffeinateAssertionsOf(pid: number) {
-  const result = await runCommand(world.commands.pmset, ['-g', 'assertions'], { timeoutMs: 20_000, env: world.env });
+  const result = await runCommand(world.commands.pmset, ['-g', 'assertions'], {
+    timeoutMs: 20_000,
+    env: world.env,
+  });
 
   return findCaffeinateAssertions(parseAssertions(result.stdout), pid).map((entry) => entry.type);
 }
@@ -53,9 +64,14 @@ function commandLineOf(pid: number): string[] {
 
 /** What login does: bootstrap every plist in the LaunchAgents folder. */
 async function bootstrapAtLogin(): Promise<void> {
-  for (const name of readdirSync(world.launchAgentsDir).filter((entry) => entry.endsWith('.plist'))) {
+  for (const name of readdirSync(world.launchAgentsDir).filter((entry) =>
+    entry.endsWith('.plist'),
+  )) {
     const args = ['bootstrap', `gui/${currentUid()}`, join(world.launchAgentsDir, name)];
-    const result = await runCommand(world.commands.launchctl, args, { timeoutMs: 20_000, env: world.env });
+    const result = await runCommand(world.commands.launchctl, args, {
+      timeoutMs: 20_000,
+      env: world.env,
+    });
     assert.equal(result.exitCode, 0, result.stderr);
   }
 }
@@ -71,7 +87,10 @@ describe('keep-awake', () => {
     assert.equal(status.detail, null);
     assert.equal(status.pid, job?.pid);
     assert.deepEqual(commandLineOf(status.pid!).slice(-3), [world.commands.caffeinate, '-i', '-s']);
-    assert.deepEqual(await caffeinateAssertionsOf(status.pid!), ['PreventUserIdleSystemSleep', 'PreventSystemSleep']);
+    assert.deepEqual(await caffeinateAssertionsOf(status.pid!), [
+      'PreventUserIdleSystemSleep',
+      'PreventSystemSleep',
+    ]);
   });
 
   test('writes a plist with absolute caffeinate, RunAtLoad, KeepAlive, throttle 10, exit timeout 5 and logs', async () => {
@@ -105,14 +124,21 @@ describe('keep-awake', () => {
       'const status = await new KeepAwake({ paths, commands: resolveCommandPaths({}, env), uid: currentUid(), env }).enable();',
       'console.log(JSON.stringify({ app: process.pid, caffeinate: status.pid }));',
     ].join('\n');
-    const app = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: REPO_ROOT,
-      env: world.env,
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const app = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        cwd: REPO_ROOT,
+        env: world.env,
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
     assert.equal(app.status, 0, app.stderr);
-    const { app: appPid, caffeinate } = JSON.parse(app.stdout) as { app: number; caffeinate: number };
+    const { app: appPid, caffeinate } = JSON.parse(app.stdout) as {
+      app: number;
+      caffeinate: number;
+    };
 
     assert.equal(isProcessAlive(appPid), false);
     assert.equal(isProcessAlive(caffeinate), true);
@@ -148,7 +174,13 @@ describe('keep-awake', () => {
     assert.deepEqual(power.readLiveAssertions(), []);
     assert.equal(existsSync(paths.awakePlist), false);
     assert.equal(launchd.job(AWAKE_AGENT_LABEL), null);
-    assert.deepEqual(await keepAwake().status(), { enabled: false, active: false, pid: null, assertion: null, detail: null });
+    assert.deepEqual(await keepAwake().status(), {
+      enabled: false,
+      active: false,
+      pid: null,
+      assertion: null,
+      detail: null,
+    });
   });
 
   test('reports a caffeinate killed with SIGKILL as inactive until launchd respawns it', async () => {
@@ -176,11 +208,17 @@ describe('keep-awake', () => {
     const fake = join(world.root, 'not-caffeinate');
     writeFileSync(fake, '#!/bin/sh\nexec sleep 600\n');
     chmodSync(fake, 0o755);
-    const status = await keepAwake({ ...world.commands, caffeinate: fake }, { activeWaitMs: 500 }).enable();
+    const status = await keepAwake(
+      { ...world.commands, caffeinate: fake },
+      { activeWaitMs: 500 },
+    ).enable();
 
     assert.equal(status.active, true);
     assert.equal(status.assertion, false);
-    assert.equal(status.detail, `caffeinate (pid ${status.pid}) runs, but pmset lists no sleep assertion for it`);
+    assert.equal(
+      status.detail,
+      `caffeinate (pid ${status.pid}) runs, but pmset lists no sleep assertion for it`,
+    );
   });
 
   test('refuses to turn on when caffeinate is not at its configured path', async () => {
@@ -199,9 +237,25 @@ describe('keep-awake', () => {
   });
 
   test('derives enabled and active from one launchctl list row', () => {
-    assert.deepEqual(keepAwakeFromList(true, { pid: 42, status: 0 }), { enabled: true, active: true, pid: 42 });
-    assert.deepEqual(keepAwakeFromList(true, { pid: null, status: -9 }), { enabled: true, active: false, pid: null });
-    assert.deepEqual(keepAwakeFromList(true, undefined), { enabled: true, active: false, pid: null });
-    assert.deepEqual(keepAwakeFromList(false, { pid: 42, status: 0 }), { enabled: false, active: false, pid: null });
+    assert.deepEqual(keepAwakeFromList(true, { pid: 42, status: 0 }), {
+      enabled: true,
+      active: true,
+      pid: 42,
+    });
+    assert.deepEqual(keepAwakeFromList(true, { pid: null, status: -9 }), {
+      enabled: true,
+      active: false,
+      pid: null,
+    });
+    assert.deepEqual(keepAwakeFromList(true, undefined), {
+      enabled: true,
+      active: false,
+      pid: null,
+    });
+    assert.deepEqual(keepAwakeFromList(false, { pid: 42, status: 0 }), {
+      enabled: false,
+      active: false,
+      pid: null,
+    });
   });
 });

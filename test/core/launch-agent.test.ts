@@ -16,7 +16,12 @@ import {
 } from '../../src/core/launch-agent.js';
 import { Logger } from '../../src/core/logger.js';
 import { runCommand } from '../../src/core/run-command.js';
-import { isProcessAlive, LaunchdControl, readJobRecords, writeJobProgram } from '../doubles/launchd-control.js';
+import {
+  isProcessAlive,
+  LaunchdControl,
+  readJobRecords,
+  writeJobProgram,
+} from '../doubles/launchd-control.js';
 import { createDoubleWorld, type DoubleWorld } from '../helpers/double-env.js';
 
 const UID = process.getuid!();
@@ -41,7 +46,10 @@ afterEach(async () => {
 });
 
 function manager(): LaunchAgentManager {
-  const logger = new Logger('launchd', { level: 'debug', sinks: [{ write: (line) => logLines.push(line) }] });
+  const logger = new Logger('launchd', {
+    level: 'debug',
+    sinks: [{ write: (line) => logLines.push(line) }],
+  });
 
   return new LaunchAgentManager({
     launchctlPath: world.commands.launchctl,
@@ -88,7 +96,10 @@ async function rejection(promise: Promise<unknown>): Promise<LaunchdError> {
 
 describe('buildPlist', () => {
   it('builds XML that the plist package parses back to the same values', () => {
-    const def = definition({ programArguments: ['/usr/bin/env', `X=<1>&"q"'s`], environment: { NOTE: 'a & b < c' } });
+    const def = definition({
+      programArguments: ['/usr/bin/env', `X=<1>&"q"'s`],
+      environment: { NOTE: 'a & b < c' },
+    });
 
     const xml = buildPlist(def);
 
@@ -111,16 +122,19 @@ describe('buildPlist', () => {
   it('refuses control characters, naming the field but not the value', () => {
     assert.throws(() => buildPlist(definition({ environment: { NOTE: 'abc\u0001' } })), {
       name: 'AgentDefinitionError',
-      message: 'EnvironmentVariables.NOTE contains the character U+0001 at position 4, which a plist cannot hold',
+      message:
+        'EnvironmentVariables.NOTE contains the character U+0001 at position 4, which a plist cannot hold',
     });
     assert.throws(() => buildPlist(definition({ programArguments: ['/bin/echo', 'a\u001bb'] })), {
-      message: 'ProgramArguments[1] contains the character U+001B at position 2, which a plist cannot hold',
+      message:
+        'ProgramArguments[1] contains the character U+001B at position 2, which a plist cannot hold',
     });
   });
 
   it('refuses a secret in the environment, relative paths and a bad label', () => {
     assert.throws(() => buildPlist(definition({ environment: { TELEGRAM_BOT_TOKEN: 'x' } })), {
-      message: 'the environment variable TELEGRAM_BOT_TOKEN looks like a secret, and a plist is no place for one',
+      message:
+        'the environment variable TELEGRAM_BOT_TOKEN looks like a secret, and a plist is no place for one',
     });
     assert.throws(() => buildPlist(definition({ programArguments: ['node', 'x.js'] })), {
       message: 'ProgramArguments[0] must be an absolute path, got "node"',
@@ -142,7 +156,10 @@ describe('writePlist', () => {
 
       assert.equal(statSync(path).mode & 0o777, 0o644);
       assert.equal(statSync(join(world.root, `agents-${umask}`)).mode & 0o777, 0o755);
-      assert.equal((plist.parse(readFileSync(path, 'utf8')) as Record<string, unknown>).Label, LABEL);
+      assert.equal(
+        (plist.parse(readFileSync(path, 'utf8')) as Record<string, unknown>).Label,
+        LABEL,
+      );
     });
   }
 });
@@ -161,7 +178,11 @@ describe('LaunchAgentManager', () => {
     assert.equal(state!.state, 'running');
     assert.equal(state!.path, plistPath());
     assert.ok(isProcessAlive(state!.pid!));
-    await launchd.waitForJob(LABEL, () => readJobRecords(join(world.root, 'records')).length > 0, 'a record');
+    await launchd.waitForJob(
+      LABEL,
+      () => readJobRecords(join(world.root, 'records')).length > 0,
+      'a record',
+    );
     const [start] = readJobRecords(join(world.root, 'records'));
     assert.equal(start!.cwd, world.home);
     assert.equal(start!.env!.WORKBENCH_HOME, world.home);
@@ -186,12 +207,19 @@ describe('LaunchAgentManager', () => {
     await agents.install(definition(), plistPath());
     const first = (await agents.print(LABEL))!.pid!;
 
-    const bootout = await runCommand(world.commands.launchctl, ['bootout', `gui/${UID}/${LABEL}`], { timeoutMs: 10_000, env: world.env });
+    const bootout = await runCommand(world.commands.launchctl, ['bootout', `gui/${UID}/${LABEL}`], {
+      timeoutMs: 10_000,
+      env: world.env,
+    });
     await agents.install(definition(), plistPath());
     const second = await launchd.waitForPid(LABEL, { notPid: first });
 
     assert.equal(bootout.exitCode, 0);
-    assert.ok(logLines.some((line) => line.includes('launchd refused the agent; waiting for an earlier instance to leave')));
+    assert.ok(
+      logLines.some((line) =>
+        line.includes('launchd refused the agent; waiting for an earlier instance to leave'),
+      ),
+    );
     assert.ok(isProcessAlive(second));
     assert.equal(isProcessAlive(first), false);
   });
@@ -225,7 +253,10 @@ describe('LaunchAgentManager', () => {
       `cannot load ${LABEL}: there is no GUI login session for user ${UID} ` +
         '(launchctl bootstrap exited 125: Domain does not support specified action)',
     );
-    assert.equal(error.hint, 'log in at the Mac itself (or through Screen Sharing); launchd agents cannot be loaded from an ssh session alone');
+    assert.equal(
+      error.hint,
+      'log in at the Mac itself (or through Screen Sharing); launchd agents cannot be loaded from an ssh session alone',
+    );
   });
 
   it('explains 5 as a refusal after the one retry', async () => {
@@ -234,7 +265,10 @@ describe('LaunchAgentManager', () => {
     const error = await rejection(manager().install(definition(), plistPath()));
 
     assert.equal(error.exitCode, 5);
-    assert.equal(error.message, `launchd refused to load ${LABEL} (launchctl bootstrap exited 5: Input/output error)`);
+    assert.equal(
+      error.message,
+      `launchd refused to load ${LABEL} (launchctl bootstrap exited 5: Input/output error)`,
+    );
     assert.equal(
       error.hint,
       'it may be switched off in System Settings › General › Login Items, still stopping from an earlier ' +
@@ -247,7 +281,10 @@ describe('LaunchAgentManager', () => {
     const error = await rejection(manager().kickstart(LABEL));
 
     assert.equal(error.exitCode, 113);
-    assert.equal(error.message, `${LABEL} is not loaded in gui/${UID} (launchctl kickstart exited 113: Could not find service)`);
+    assert.equal(
+      error.message,
+      `${LABEL} is not loaded in gui/${UID} (launchctl kickstart exited 113: Could not find service)`,
+    );
     assert.equal(error.hint, 'install the agent first');
   });
 
@@ -273,12 +310,21 @@ describe('LaunchAgentManager', () => {
     const agents = manager();
     await agents.install(definition(), plistPath());
     const other = 'com.codewhale.test-idle';
-    await agents.install(definition({ label: other, runAtLoad: false, keepAlive: false }), plistPath(other));
+    await agents.install(
+      definition({ label: other, runAtLoad: false, keepAlive: false }),
+      plistPath(other),
+    );
     const pid = (await agents.print(LABEL))!.pid!;
 
     const rows = await agents.list();
 
-    assert.deepEqual(rows, new Map([[LABEL, { pid, status: 0 }], [other, { pid: null, status: 0 }]]));
+    assert.deepEqual(
+      rows,
+      new Map([
+        [LABEL, { pid, status: 0 }],
+        [other, { pid: null, status: 0 }],
+      ]),
+    );
   });
 });
 
@@ -286,7 +332,10 @@ describe('parsePrintOutput', () => {
   it('reads depth-1 fields of the double and ignores the nested state = active lines', async () => {
     const agents = manager();
     await agents.install(definition(), plistPath());
-    const printed = await runCommand(world.commands.launchctl, ['print', `gui/${UID}/${LABEL}`], { timeoutMs: 10_000, env: world.env });
+    const printed = await runCommand(world.commands.launchctl, ['print', `gui/${UID}/${LABEL}`], {
+      timeoutMs: 10_000,
+      env: world.env,
+    });
 
     const state = parsePrintOutput(printed.stdout);
 
@@ -324,14 +373,24 @@ describe('parsePrintOutput', () => {
     const state = parsePrintOutput(text);
 
     assert.deepEqual(
-      [state.state, state.pid, state.runs, state.lastExitCode, state.lastSignal, state.lastSignalNumber, state.jobState],
+      [
+        state.state,
+        state.pid,
+        state.runs,
+        state.lastExitCode,
+        state.lastSignal,
+        state.lastSignalNumber,
+        state.jobState,
+      ],
       ['spawn scheduled', null, 311, null, 'Terminated: 15', 15, 'exited'],
     );
     assert.equal(state.path, '/Users/me/Library/LaunchAgents/com.example.agent.plist');
   });
 
   it('keeps the sysexits name of a last exit code', () => {
-    const state = parsePrintOutput('gui/501/x = {\n\tstate = not running\n\tlast exit code = 78: EX_CONFIG\n}\n');
+    const state = parsePrintOutput(
+      'gui/501/x = {\n\tstate = not running\n\tlast exit code = 78: EX_CONFIG\n}\n',
+    );
 
     assert.deepEqual([state.lastExitCode, state.lastExitStatus], ['78: EX_CONFIG', 78]);
   });
@@ -339,12 +398,17 @@ describe('parsePrintOutput', () => {
 
 describe('parseListOutput', () => {
   it('maps labels to pid and status, negative for a signal', () => {
-    const rows = parseListOutput('PID\tStatus\tLabel\n311\t0\tcom.a\n-\t-15\tcom.b\n-\t78\tcom.c\ngarbage\n');
+    const rows = parseListOutput(
+      'PID\tStatus\tLabel\n311\t0\tcom.a\n-\t-15\tcom.b\n-\t78\tcom.c\ngarbage\n',
+    );
 
-    assert.deepEqual(rows, new Map([
-      ['com.a', { pid: 311, status: 0 }],
-      ['com.b', { pid: null, status: -15 }],
-      ['com.c', { pid: null, status: 78 }],
-    ]));
+    assert.deepEqual(
+      rows,
+      new Map([
+        ['com.a', { pid: 311, status: 0 }],
+        ['com.b', { pid: null, status: -15 }],
+        ['com.c', { pid: null, status: 78 }],
+      ]),
+    );
   });
 });

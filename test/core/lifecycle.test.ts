@@ -5,7 +5,11 @@ import { after, before, describe, it } from 'node:test';
 
 import { AGENT_LABEL } from '../../src/core/platform.js';
 import { commandStats } from '../../src/core/run-command.js';
-import { CLI_BUNDLE, createWorkbenchWorld, type WorkbenchWorld } from '../helpers/workbench-world.js';
+import {
+  CLI_BUNDLE,
+  createWorkbenchWorld,
+  type WorkbenchWorld,
+} from '../helpers/workbench-world.js';
 
 interface CliRun {
   code: number | null;
@@ -15,7 +19,10 @@ interface CliRun {
 
 function runCli(world: WorkbenchWorld, args: string[]): Promise<CliRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI_BUNDLE, ...args], { env: world.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI_BUNDLE, ...args], {
+      env: world.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -56,8 +63,14 @@ describe('start and stop without the login agent', () => {
     assert.deepEqual(mounts['/etc/codewhale']?.options, ['ro']);
     assert.equal(mounts['/run/workbench']?.source, `${world.home}/status`);
     assert.equal(mounts['/opt/whalebro']?.type.volume?.name, 'codewhale-workbench-workspace');
-    assert.equal(mounts['/home/codewhale/.codewhale']?.type.volume?.name, 'codewhale-workbench-home');
-    assert.equal(mounts['/var/lib/codewhale-telegram-bridge']?.type.volume?.name, 'codewhale-workbench-bridge');
+    assert.equal(
+      mounts['/home/codewhale/.codewhale']?.type.volume?.name,
+      'codewhale-workbench-home',
+    );
+    assert.equal(
+      mounts['/var/lib/codewhale-telegram-bridge']?.type.volume?.name,
+      'codewhale-workbench-bridge',
+    );
     assert.equal(record.runtime.remove, true);
   });
 
@@ -159,7 +172,9 @@ describe('start and stop through the login agent', () => {
     assert.match(outcome.message, /^Login agent enabled/);
     const job = await world.launchdDouble.waitForPid(AGENT_LABEL, { timeoutMs: 20_000 });
     assert.ok(isAlive(job));
-    await world.containerDouble.waitForState('codewhale-workbench', 'running', { timeoutMs: 20_000 });
+    await world.containerDouble.waitForState('codewhale-workbench', 'running', {
+      timeoutMs: 20_000,
+    });
     assert.equal(statSync(world.paths().agentPlist).mode & 0o777, 0o644);
   });
 
@@ -176,7 +191,10 @@ describe('start and stop through the login agent', () => {
 
   it('stops through launchd, so KeepAlive does not bring it back, and keeps the agent enabled', async () => {
     const outcome = await world.workbench().stop();
-    assert.equal(outcome.message, 'Workbench stopped; the login agent stays enabled for the next login.');
+    assert.equal(
+      outcome.message,
+      'Workbench stopped; the login agent stays enabled for the next login.',
+    );
     assert.equal(world.launchdDouble.job(AGENT_LABEL), null);
     assert.ok(existsSync(world.paths().agentPlist));
     await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -195,6 +213,31 @@ describe('start and stop through the login agent', () => {
     const outcome = await world.workbench().setAgentEnabled(false);
     assert.match(outcome.message, /^Login agent disabled/);
     assert.equal(existsSync(world.paths().agentPlist), false);
-    await world.containerDouble.waitForState('codewhale-workbench', 'missing', { timeoutMs: 20_000 });
+    await world.containerDouble.waitForState('codewhale-workbench', 'missing', {
+      timeoutMs: 20_000,
+    });
+  });
+});
+
+describe('a container stuck in stopping', () => {
+  let world: WorkbenchWorld;
+  before(async () => {
+    world = await createWorkbenchWorld();
+    world.workbench().saveSettings({ stopTimeoutSeconds: 5 });
+  });
+  after(() => world.dispose());
+
+  it('is reported with the command that gets it unstuck, not waited on forever', async () => {
+    await world.workbench().start();
+    world.containerDouble.setFaults({ stuckStopping: 'timeout' });
+    const run = await runCli(world, ['stop']);
+    assert.equal(run.code, 1);
+    assert.equal(
+      run.stderr,
+      'workbench: the container codewhale-workbench is stuck in `stopping`\n' +
+        '  run `container stop -t 0 codewhale-workbench`, or `container system stop` if that does not help\n',
+    );
+    const status = JSON.parse((await runCli(world, ['status', '--json'])).stdout);
+    assert.equal(status.overall, 'stopping');
   });
 });

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, afterEach, before, describe, test } from 'node:test';
 
-import { findCaffeinateAssertions, parseAssertions, parsePmsetLive, parsePowerSource } from '../../src/core/power.js';
+import {
+  findCaffeinateAssertions,
+  parseAssertions,
+  parsePmsetLive,
+  parsePowerSource,
+} from '../../src/core/power.js';
 import { runCommand } from '../../src/core/run-command.js';
 import { createDoubleWorld, type DoubleWorld } from '../helpers/double-env.js';
 import { PowerControl } from '../doubles/power-control.js';
@@ -56,7 +61,9 @@ describe('parseAssertions', () => {
   });
 
   test('finds nothing when only the summary names the assertion type', () => {
-    const summaryOnly = REFERENCE_SAMPLE.split('\n').filter((line) => !line.startsWith('   pid') && !line.startsWith('\t')).join('\n');
+    const summaryOnly = REFERENCE_SAMPLE.split('\n')
+      .filter((line) => !line.startsWith('   pid') && !line.startsWith('\t'))
+      .join('\n');
 
     assert.deepEqual(parseAssertions(summaryOnly), []);
   });
@@ -103,7 +110,12 @@ describe('parsePmsetLive', () => {
 
 describe('parsePowerSource', () => {
   test('reads the source from the first line of pmset -g batt', () => {
-    assert.equal(parsePowerSource("Now drawing from 'Battery Power'\n -InternalBattery-0 (id=1)\t40%; discharging\n"), 'battery');
+    assert.equal(
+      parsePowerSource(
+        "Now drawing from 'Battery Power'\n -InternalBattery-0 (id=1)\t40%; discharging\n",
+      ),
+      'battery',
+    );
     assert.equal(parsePowerSource("Now drawing from 'AC Power'\n"), 'ac');
     assert.equal(parsePowerSource('No power source info available\n'), null);
   });
@@ -121,21 +133,33 @@ describe('parsers against the pmset double', () => {
   after(() => world.cleanup());
 
   test('see a running caffeinate and lose it after SIGKILL', async () => {
-    const child = spawn(world.commands.caffeinate, ['-i', '-s'], { env: world.env, stdio: 'ignore' });
+    const child = spawn(world.commands.caffeinate, ['-i', '-s'], {
+      env: world.env,
+      stdio: 'ignore',
+    });
     await power.waitForAssertions((live) => live.some((assertion) => assertion.pid === child.pid));
     const read = async (args: string[]) =>
       (await runCommand(world.commands.pmset, args, { timeoutMs: 20_000, env: world.env })).stdout;
 
-    const held = findCaffeinateAssertions(parseAssertions(await read(['-g', 'assertions'])), child.pid!);
+    const held = findCaffeinateAssertions(
+      parseAssertions(await read(['-g', 'assertions'])),
+      child.pid!,
+    );
     const live = parsePmsetLive(await read(['-g']));
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
     const afterKill = parseAssertions(await read(['-g', 'assertions']));
 
-    assert.deepEqual(held.map((entry) => entry.type), ['PreventUserIdleSystemSleep', 'PreventSystemSleep']);
+    assert.deepEqual(
+      held.map((entry) => entry.type),
+      ['PreventUserIdleSystemSleep', 'PreventSystemSleep'],
+    );
     assert.deepEqual(live.sleepPreventedBy, ['caffeinate']);
     assert.equal(live.settings.sleep, '1');
     assert.deepEqual(findCaffeinateAssertions(afterKill, child.pid!), []);
-    assert.deepEqual(afterKill.map((entry) => entry.process), ['powerd']);
+    assert.deepEqual(
+      afterKill.map((entry) => entry.process),
+      ['powerd'],
+    );
   });
 });

@@ -36,7 +36,10 @@ describe('runCommand', () => {
   it('gives the command a closed stdin unless input is passed', async () => {
     const path = script('reads', 'if read line; then echo "got $line"; else echo eof; fi');
     assert.equal((await runCommand(path, [], { timeoutMs: 5000 })).stdout, 'eof\n');
-    assert.equal((await runCommand(path, [], { timeoutMs: 5000, input: 'yes\n' })).stdout, 'got yes\n');
+    assert.equal(
+      (await runCommand(path, [], { timeoutMs: 5000, input: 'yes\n' })).stdout,
+      'got yes\n',
+    );
   });
 
   it('kills a command that outlives its timeout and says so', async () => {
@@ -60,13 +63,19 @@ describe('runCommand', () => {
   });
 
   it('refuses a relative command path', async () => {
-    await assert.rejects(runCommand('container', [], { timeoutMs: 1000 }), /the path is not absolute/);
+    await assert.rejects(
+      runCommand('container', [], { timeoutMs: 1000 }),
+      /the path is not absolute/,
+    );
   });
 });
 
 describe('ensureSuccess', () => {
   it('names the first Error line of a failed command', async () => {
-    const path = script('container', 'echo "progress 10%" >&2; echo "Error: container with id web already exists" >&2; exit 1');
+    const path = script(
+      'container',
+      'echo "progress 10%" >&2; echo "Error: container with id web already exists" >&2; exit 1',
+    );
     const result = await runCommand(path, ['run'], { timeoutMs: 5000 });
     assert.throws(() => ensureSuccess(result, 'starting the workbench'), {
       message: 'starting the workbench failed: container with id web already exists',

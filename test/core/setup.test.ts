@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test, type TestContext } from 'node:test';
@@ -34,7 +43,10 @@ describe('setup: env files', () => {
 
     assert.deepEqual(report, {
       envFolder: { path: envDir, action: 'created', repairs: [] },
-      files: { runtime: { path: runtime, action: 'created' }, bridge: { path: bridge, action: 'created' } },
+      files: {
+        runtime: { path: runtime, action: 'created' },
+        bridge: { path: bridge, action: 'created' },
+      },
       token: 'generated',
     });
     assert.equal(statSync(envDir).mode & 0o777, 0o700);
@@ -54,7 +66,10 @@ describe('setup: env files', () => {
 
     const again = setUpEnvFiles(envDir);
     assert.equal(again.envFolder.action, 'kept');
-    assert.deepEqual([again.files.runtime.action, again.files.bridge.action, again.token], ['kept', 'kept', 'kept']);
+    assert.deepEqual(
+      [again.files.runtime.action, again.files.bridge.action, again.token],
+      ['kept', 'kept', 'kept'],
+    );
     assert.equal(readFileSync(runtime, 'utf8'), before);
     assert.equal(readFileSync(join(envDir, 'telegram-bridge.env'), 'utf8'), bridgeBefore);
   });
@@ -68,7 +83,10 @@ describe('setup: env files', () => {
     rmSync(bridge);
 
     const report = setUpEnvFiles(envDir);
-    assert.deepEqual([report.files.runtime.action, report.files.bridge.action, report.token], ['kept', 'created', 'copied from runtime.env']);
+    assert.deepEqual(
+      [report.files.runtime.action, report.files.bridge.action, report.token],
+      ['kept', 'created', 'copied from runtime.env'],
+    );
     assert.equal(tokenOf(bridge), token);
   });
 
@@ -118,10 +136,22 @@ describe('setup: package root', () => {
 
 describe('workbench setup and teardown', () => {
   const CLI = join(REPO_ROOT, 'dist', 'cli.js');
-  const VOLUMES = ['codewhale-workbench-bridge', 'codewhale-workbench-home', 'codewhale-workbench-workspace'];
+  const VOLUMES = [
+    'codewhale-workbench-bridge',
+    'codewhale-workbench-home',
+    'codewhale-workbench-workspace',
+  ];
 
-  function workbench(world: DoubleWorld, args: string[]): { code: number | null; stdout: string; stderr: string } {
-    const result = spawnSync(process.execPath, [CLI, ...args], { env: world.env, encoding: 'utf8', timeout: 60_000, input: '' });
+  function workbench(
+    world: DoubleWorld,
+    args: string[],
+  ): { code: number | null; stdout: string; stderr: string } {
+    const result = spawnSync(process.execPath, [CLI, ...args], {
+      env: world.env,
+      encoding: 'utf8',
+      timeout: 60_000,
+      input: '',
+    });
 
     return { code: result.status, stdout: result.stdout, stderr: result.stderr };
   }
@@ -144,20 +174,34 @@ describe('workbench setup and teardown', () => {
 
     const first = workbench(world, ['setup', '--yes']);
     assert.equal(first.code, 0, first.stderr);
-    assert.equal(first.stdout.split('\n').slice(0, 8).join('\n'), [
-      `env folder ${envDir}: created (mode 0700)`,
-      `${join(envDir, 'runtime.env')}: created`,
-      `${join(envDir, 'telegram-bridge.env')}: created`,
-      'runtime token: generated (the same in both files)',
-      'volume codewhale-workbench-workspace: created',
-      'volume codewhale-workbench-home: created',
-      'volume codewhale-workbench-bridge: created',
-      'image codewhale-workbench:latest: built',
-    ].join('\n'));
+    assert.equal(
+      first.stdout.split('\n').slice(0, 8).join('\n'),
+      [
+        `env folder ${envDir}: created (mode 0700)`,
+        `${join(envDir, 'runtime.env')}: created`,
+        `${join(envDir, 'telegram-bridge.env')}: created`,
+        'runtime token: generated (the same in both files)',
+        'volume codewhale-workbench-workspace: created',
+        'volume codewhale-workbench-home: created',
+        'volume codewhale-workbench-bridge: created',
+        'image codewhale-workbench:latest: built',
+      ].join('\n'),
+    );
     assert.match(first.stdout, /^Setup complete\. Still to do in the env files:$/m);
-    assert.match(first.stdout, /^ {2}telegram-bridge\.env:11: error: TELEGRAM_BOT_TOKEN in telegram-bridge\.env is still a placeholder/m);
-    assert.deepEqual(double.volumes().map((volume) => volume.name).sort(), VOLUMES);
-    assert.ok(double.images().some((image) => image.reference.endsWith('codewhale-workbench:latest')));
+    assert.match(
+      first.stdout,
+      /^ {2}telegram-bridge\.env:11: error: TELEGRAM_BOT_TOKEN in telegram-bridge\.env is still a placeholder/m,
+    );
+    assert.deepEqual(
+      double
+        .volumes()
+        .map((volume) => volume.name)
+        .sort(),
+      VOLUMES,
+    );
+    assert.ok(
+      double.images().some((image) => image.reference.endsWith('codewhale-workbench:latest')),
+    );
     assert.equal(double.system().state, 'running');
     assert.equal(statSync(join(envDir, 'runtime.env')).mode & 0o777, 0o600);
     const token = tokenOf(join(envDir, 'runtime.env'));
@@ -176,20 +220,29 @@ describe('workbench setup and teardown', () => {
 
     const missing = workbench(world, ['setup', '--image', 'example.com/nothing:1']);
     assert.equal(missing.code, 1);
-    assert.equal(missing.stderr.split('\n')[0], 'workbench: the image example.com/nothing:1 does not exist');
+    assert.equal(
+      missing.stderr.split('\n')[0],
+      'workbench: the image example.com/nothing:1 does not exist',
+    );
 
     const used = workbench(world, ['setup', '--image', 'example.com/workbench:1']);
     assert.equal(used.code, 0, used.stderr);
     assert.match(used.stdout, /^image example\.com\/workbench:1: exists, now in use$/m);
-    assert.equal(JSON.parse(readFileSync(join(world.home, 'config.json'), 'utf8')).image, 'example.com/workbench:1');
+    assert.equal(
+      JSON.parse(readFileSync(join(world.home, 'config.json'), 'utf8')).image,
+      'example.com/workbench:1',
+    );
   });
 
   test('refuses to tear down without --yes', (t) => {
     const { world } = newWorld(t);
     const run = workbench(world, ['teardown', '--volumes']);
     assert.equal(run.code, 2);
-    assert.equal(run.stderr, 'workbench: teardown: refusing to tear down without --yes\n' +
-      '  run `workbench teardown --yes` (add --volumes and --env to delete those too)\n');
+    assert.equal(
+      run.stderr,
+      'workbench: teardown: refusing to tear down without --yes\n' +
+        '  run `workbench teardown --yes` (add --volumes and --env to delete those too)\n',
+    );
   });
 
   test('keeps the volumes and env files unless asked, and deletes them when asked', (t) => {
@@ -200,13 +253,25 @@ describe('workbench setup and teardown', () => {
     const plain = workbench(world, ['teardown', '--yes']);
     assert.equal(plain.code, 0, plain.stderr);
     assert.match(plain.stdout, /^kept the env folder .* \(use --env to delete it\)$/m);
-    assert.deepEqual(double.volumes().map((volume) => volume.name).sort(), VOLUMES);
+    assert.deepEqual(
+      double
+        .volumes()
+        .map((volume) => volume.name)
+        .sort(),
+      VOLUMES,
+    );
     assert.ok(existsSync(join(envDir, 'runtime.env')));
 
     const full = workbench(world, ['teardown', '--yes', '--volumes', '--env']);
     assert.equal(full.code, 0, full.stderr);
-    assert.match(full.stdout, /^deleted volumes: codewhale-workbench-workspace, codewhale-workbench-home, codewhale-workbench-bridge$/m);
-    assert.match(full.stdout, new RegExp(`^deleted the env folder ${envDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    assert.match(
+      full.stdout,
+      /^deleted volumes: codewhale-workbench-workspace, codewhale-workbench-home, codewhale-workbench-bridge$/m,
+    );
+    assert.match(
+      full.stdout,
+      new RegExp(`^deleted the env folder ${envDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'),
+    );
     assert.deepEqual(double.volumes(), []);
     assert.equal(existsSync(envDir), false);
   });

@@ -26,18 +26,26 @@ describe('readStatusFile', () => {
 
   it('reports a missing file', () => {
     assert.deepEqual(readStatusFile(join(dir, 'absent.json')), {
-      ok: false, reason: 'missing', detail: 'the supervisor has not written status.json yet',
+      ok: false,
+      reason: 'missing',
+      detail: 'the supervisor has not written status.json yet',
     });
   });
 
   it('refuses a 10 MB file without reading it', () => {
     const read = readStatusFile(writeStatus('big.json', ' '.repeat(10 * 1024 * 1024)));
-    assert.deepEqual(read, { ok: false, reason: 'too-large', detail: 'status.json is 10485760 bytes, over the 65536-byte limit' });
+    assert.deepEqual(read, {
+      ok: false,
+      reason: 'too-large',
+      detail: 'status.json is 10485760 bytes, over the 65536-byte limit',
+    });
   });
 
   it('refuses text that is not JSON', () => {
     assert.deepEqual(readStatusFile(writeStatus('garbage.json', '{"schemaVersion": 1, "sup')), {
-      ok: false, reason: 'invalid', detail: 'status.json is not valid JSON',
+      ok: false,
+      reason: 'invalid',
+      detail: 'status.json is not valid JSON',
     });
   });
 
@@ -45,7 +53,9 @@ describe('readStatusFile', () => {
     const status = sampleStatus() as unknown as { services: { runtime: { state: string } } };
     status.services.runtime.state = 'exploded';
     assert.deepEqual(readStatusFile(writeStatus('state.json', JSON.stringify(status))), {
-      ok: false, reason: 'invalid', detail: 'status.json fails its schema at services.runtime.state',
+      ok: false,
+      reason: 'invalid',
+      detail: 'status.json fails its schema at services.runtime.state',
     });
   });
 
@@ -81,18 +91,42 @@ describe('judgeHeartbeat', () => {
 
   it('calls a status stale when its counter stood still longer than the limit', () => {
     const first = judgeHeartbeat(sampleStatus({ heartbeat: 5 }), null, 1000, 30_000);
-    assert.equal(judgeHeartbeat(sampleStatus({ heartbeat: 5 }), first.sighting, 20_000, 30_000).stale, false);
-    assert.equal(judgeHeartbeat(sampleStatus({ heartbeat: 5 }), first.sighting, 31_001, 30_000).stale, true);
+    assert.equal(
+      judgeHeartbeat(sampleStatus({ heartbeat: 5 }), first.sighting, 20_000, 30_000).stale,
+      false,
+    );
+    assert.equal(
+      judgeHeartbeat(sampleStatus({ heartbeat: 5 }), first.sighting, 31_001, 30_000).stale,
+      true,
+    );
   });
 
   it('ignores updatedAt, which follows the drifting clock of the VM', () => {
-    const first = judgeHeartbeat(sampleStatus({ heartbeat: 5, updatedAt: '2030-01-01T00:00:00Z' }), null, 0, 30_000);
-    assert.equal(judgeHeartbeat(sampleStatus({ heartbeat: 5, updatedAt: '2030-01-01T00:00:00Z' }), first.sighting, 60_000, 30_000).stale, true);
+    const first = judgeHeartbeat(
+      sampleStatus({ heartbeat: 5, updatedAt: '2030-01-01T00:00:00Z' }),
+      null,
+      0,
+      30_000,
+    );
+    assert.equal(
+      judgeHeartbeat(
+        sampleStatus({ heartbeat: 5, updatedAt: '2030-01-01T00:00:00Z' }),
+        first.sighting,
+        60_000,
+        30_000,
+      ).stale,
+      true,
+    );
   });
 
   it('treats a restarted supervisor with the same counter as a new sighting', () => {
     const first = judgeHeartbeat(sampleStatus({ heartbeat: 3, pid: 1 }), null, 0, 30_000);
-    const restarted = judgeHeartbeat(sampleStatus({ heartbeat: 3, pid: 1, startedAt: '2026-12-03T09:00:00Z' }), first.sighting, 60_000, 30_000);
+    const restarted = judgeHeartbeat(
+      sampleStatus({ heartbeat: 3, pid: 1, startedAt: '2026-12-03T09:00:00Z' }),
+      first.sighting,
+      60_000,
+      30_000,
+    );
     assert.equal(restarted.stale, false);
   });
 });

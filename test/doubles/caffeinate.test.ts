@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 
@@ -34,7 +34,9 @@ function startCaffeinate(args: string[]): ChildProcess {
   return child;
 }
 
-function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+function exitOf(
+  child: ChildProcess,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   if (child.exitCode !== null || child.signalCode !== null) {
     return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   }
@@ -86,7 +88,9 @@ describe('caffeinate double', () => {
   }
 
   test('records the -w pid in the details and exits 0 once that process ends', async () => {
-    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], {
+      stdio: 'ignore',
+    });
     children.push(sleeper);
     const caffeinate = startCaffeinate(['-w', String(sleeper.pid), '-t', '300']);
     const live = await power.waitForAssertions(ownedBy(caffeinate.pid));
@@ -115,7 +119,10 @@ describe('caffeinate double', () => {
       child.kill(signal);
 
       assert.deepEqual(await exitOf(child), { code: null, signal });
-      assert.equal(existsSync(join(world.doubleState, 'power', 'caffeinate', `${child.pid}.json`)), false);
+      assert.equal(
+        existsSync(join(world.doubleState, 'power', 'caffeinate', `${child.pid}.json`)),
+        false,
+      );
     });
   }
 
@@ -125,12 +132,18 @@ describe('caffeinate double', () => {
     child.kill('SIGKILL');
     await exitOf(child);
 
-    assert.equal(existsSync(join(world.doubleState, 'power', 'caffeinate', `${child.pid}.json`)), true);
+    assert.equal(
+      existsSync(join(world.doubleState, 'power', 'caffeinate', `${child.pid}.json`)),
+      true,
+    );
     assert.equal(ownedBy(child.pid)(power.readLiveAssertions()), false);
   });
 
   test('prints its usage on stderr and exits 0 for -h', async () => {
-    const result = await runCommand(world.commands.caffeinate, ['-h'], { ...TIMEOUT, env: world.env });
+    const result = await runCommand(world.commands.caffeinate, ['-h'], {
+      ...TIMEOUT,
+      env: world.env,
+    });
 
     assert.equal(result.exitCode, 0);
     assert.equal(result.stderr, USAGE);
@@ -138,34 +151,49 @@ describe('caffeinate double', () => {
   });
 
   test('refuses an unknown flag with the getopt line and the usage, exit 1', async () => {
-    const result = await runCommand(world.commands.caffeinate, ['-x'], { ...TIMEOUT, env: world.env });
+    const result = await runCommand(world.commands.caffeinate, ['-x'], {
+      ...TIMEOUT,
+      env: world.env,
+    });
 
     assert.equal(result.exitCode, 1);
     assert.equal(result.stderr, `caffeinate: illegal option -- x\n${USAGE}`);
   });
 
   test('refuses -t without a value with the getopt line and the usage, exit 1', async () => {
-    const result = await runCommand(world.commands.caffeinate, ['-i', '-t'], { ...TIMEOUT, env: world.env });
+    const result = await runCommand(world.commands.caffeinate, ['-i', '-t'], {
+      ...TIMEOUT,
+      env: world.env,
+    });
 
     assert.equal(result.exitCode, 1);
     assert.equal(result.stderr, `caffeinate: option requires an argument -- t\n${USAGE}`);
   });
 
   test('holds its assertion while a utility runs and exits with the utility status', async () => {
-    const script = 'setTimeout(() => process.exit(7), 60000); process.on("SIGUSR2", () => process.exit(7))';
-    const child = startCaffeinate(['-i', process.execPath, '-e', script]);
+    // The utility ends when the test creates its go file: no signal can race its start-up.
+    const go = join(world.root, 'utility-go');
+    const script =
+      'const { existsSync } = require("node:fs"); ' +
+      'setInterval(() => existsSync(process.argv[1]) && process.exit(7), 20)';
+    const child = startCaffeinate(['-i', process.execPath, '-e', script, go]);
     const live = await power.waitForAssertions(ownedBy(child.pid));
     const details = live.find((assertion) => assertion.pid === child.pid)?.details ?? '';
 
-    assert.match(details, new RegExp(`^caffeinate asserting on behalf of '${process.execPath}' \\(pid \\d+\\)$`));
-    const utilityPid = Number(/\(pid (\d+)\)/.exec(details)?.[1]);
-    process.kill(utilityPid, 'SIGUSR2');
+    assert.match(
+      details,
+      new RegExp(`^caffeinate asserting on behalf of '${process.execPath}' \\(pid \\d+\\)$`),
+    );
+    writeFileSync(go, '');
     assert.deepEqual(await exitOf(child), { code: 7, signal: null });
     assert.equal(ownedBy(child.pid)(power.readLiveAssertions()), false);
   });
 
   test('exits 127 when the utility does not exist', async () => {
-    const result = await runCommand(world.commands.caffeinate, ['-i', 'no-such-utility-here'], { ...TIMEOUT, env: world.env });
+    const result = await runCommand(world.commands.caffeinate, ['-i', 'no-such-utility-here'], {
+      ...TIMEOUT,
+      env: world.env,
+    });
 
     assert.equal(result.exitCode, 127);
     assert.equal(result.stderr, 'caffeinate: no-such-utility-here: No such file or directory\n');
@@ -174,18 +202,25 @@ describe('caffeinate double', () => {
   test('keeps the assertions of many caffeinates started at the same moment', async () => {
     const started = Array.from({ length: 6 }, () => startCaffeinate(['-i']));
     const pids = started.map((child) => child.pid);
-    const live = await power.waitForAssertions((assertions) => pids.every((pid) => ownedBy(pid)(assertions)));
+    const live = await power.waitForAssertions((assertions) =>
+      pids.every((pid) => ownedBy(pid)(assertions)),
+    );
 
     assert.deepEqual(new Set(live.map((assertion) => assertion.pid)), new Set(pids));
   });
 
   test('ends every caffeinate of the world when asked to kill them all', async () => {
     const started = [startCaffeinate(['-i']), startCaffeinate(['-d', '-t', '600'])];
-    await power.waitForAssertions((assertions) => started.every((child) => ownedBy(child.pid)(assertions)));
+    await power.waitForAssertions((assertions) =>
+      started.every((child) => ownedBy(child.pid)(assertions)),
+    );
     const killed = await power.killAllCaffeinates();
 
     assert.deepEqual(killed.sort(), started.map((child) => child.pid!).sort());
-    assert.equal(started.some((child) => isProcessAlive(child.pid!)), false);
+    assert.equal(
+      started.some((child) => isProcessAlive(child.pid!)),
+      false,
+    );
     assert.deepEqual(power.findCaffeinatePids(), []);
   });
 });

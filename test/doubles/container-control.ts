@@ -9,7 +9,13 @@ import { join } from 'node:path';
 
 import { createImageRecord, normalizeReference } from './lib/container-model.mjs';
 import {
-  containerDir, descendantsOf, isAlive, isSameProcess, readState, signalProcess, updateState,
+  containerDir,
+  descendantsOf,
+  isAlive,
+  isSameProcess,
+  readState,
+  signalProcess,
+  updateState,
   volumeDataDir,
 } from './lib/container-state.mjs';
 
@@ -58,7 +64,12 @@ export interface MountRecord {
 export interface ContainerConfiguration {
   id: string;
   image: { reference: string; descriptor: { digest: string } };
-  initProcess: { executable: string; arguments: string[]; environment: string[]; workingDirectory: string };
+  initProcess: {
+    executable: string;
+    arguments: string[];
+    environment: string[];
+    workingDirectory: string;
+  };
   labels: Record<string, string>;
   mounts: MountRecord[];
   publishedPorts: object[];
@@ -99,7 +110,13 @@ export interface ImageRecord {
 }
 
 interface StateDocument {
-  system: { state: SystemState; kernelInstalled: boolean; initImageInstalled: boolean; mode: DoubleMode; statsDelayMs: number };
+  system: {
+    state: SystemState;
+    kernelInstalled: boolean;
+    initImageInstalled: boolean;
+    mode: DoubleMode;
+    statsDelayMs: number;
+  };
   faults: ContainerFaults;
   buildTemplate: ImageConfig | null;
   containers: Record<string, ContainerRecord>;
@@ -164,7 +181,13 @@ export class ContainerDouble {
 
   /** Removes every fault. */
   clearFaults(): void {
-    this.setFaults({ hang: [], garbageJson: [], startFails: false, stuckStopping: null, buildFails: null });
+    this.setFaults({
+      hang: [],
+      garbageJson: [],
+      startFails: false,
+      stuckStopping: null,
+      buildFails: null,
+    });
   }
 
   /** 1.x output, or the pre-1.0 (0.9) JSON shapes, errors and `system status` text. */
@@ -184,7 +207,9 @@ export class ContainerDouble {
   /** Adds an image; `local: false` makes it pullable, so `run` and `image pull` fetch it. */
   addImage(ref: string, config: ImageConfig, options: { local?: boolean } = {}): string {
     const reference = normalizeReference(ref);
-    const record = createImageRecord(reference, config, { local: options.local ?? true }) as ImageRecord;
+    const record = createImageRecord(reference, config, {
+      local: options.local ?? true,
+    }) as ImageRecord;
     this.#update((doc) => {
       doc.images[reference] = record;
     });
@@ -244,13 +269,19 @@ export class ContainerDouble {
   }
 
   /** Waits until the container is in `state` ('missing': deleted) and returns it. */
-  async waitForState(id: string, state: ContainerState | 'missing', options: { timeoutMs?: number } = {}): Promise<ContainerRecord | null> {
+  async waitForState(
+    id: string,
+    state: ContainerState | 'missing',
+    options: { timeoutMs?: number } = {},
+  ): Promise<ContainerRecord | null> {
     const deadline = Date.now() + (options.timeoutMs ?? 15000);
     for (;;) {
       const record = this.container(id);
       if (state === 'missing' ? record === null : record?.state === state) return record;
       if (Date.now() > deadline) {
-        throw new Error(`container ${id} did not reach ${state} (now ${record?.state ?? 'missing'})`);
+        throw new Error(
+          `container ${id} did not reach ${state} (now ${record?.state ?? 'missing'})`,
+        );
       }
       await sleep(POLL_MS);
     }
@@ -276,11 +307,14 @@ export class ContainerDouble {
 
   /** Pids of the double's processes that are still alive (monitors, containers, CLIs, exec). */
   liveProcesses(): number[] {
-    const registered = this.#pidEntries().filter((entry) => isSameProcess(entry.pid, entry.startTime));
+    const registered = this.#pidEntries().filter((entry) =>
+      isSameProcess(entry.pid, entry.startTime),
+    );
     const below = descendantsOf(registered.map((entry) => entry.pid));
 
-    return [...new Set([...registered.map((entry) => entry.pid), ...below.map((stat) => stat.pid)])]
-      .filter((pid) => isAlive(pid));
+    return [
+      ...new Set([...registered.map((entry) => entry.pid), ...below.map((stat) => stat.pid)]),
+    ].filter((pid) => isAlive(pid));
   }
 
   /** SIGKILLs every process the double started, and everything below them; waits until gone. */

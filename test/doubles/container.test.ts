@@ -25,23 +25,31 @@ interface Started {
 }
 
 const HINT = 'Ensure container system service has been started with `container system start`.';
-const KERNEL_PROMPT = 'Install the recommended default kernel from '
-  + '[https://github.com/kata-containers/kata-containers/releases/download/3.17.0/kata-static-3.17.0-arm64.tar.xz]? [Y/n]: ';
+const KERNEL_PROMPT =
+  'Install the recommended default kernel from ' +
+  '[https://github.com/kata-containers/kata-containers/releases/download/3.17.0/kata-static-3.17.0-arm64.tar.xz]? [Y/n]: ';
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
 let world: DoubleWorld;
 let double: ContainerDouble;
 
-function start(args: string[], options: { stdin?: 'ignore' | 'pipe'; input?: string } = {}): Started {
+function start(
+  args: string[],
+  options: { stdin?: 'ignore' | 'pipe'; input?: string } = {},
+): Started {
   const child = spawn(world.commands.container, args, {
     env: world.env,
     cwd: world.root,
-    stdio: [options.input !== undefined ? 'pipe' : options.stdin ?? 'ignore', 'pipe', 'pipe'],
+    stdio: [options.input !== undefined ? 'pipe' : (options.stdin ?? 'ignore'), 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-  child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   if (options.input !== undefined) child.stdin?.end(options.input);
   const done = new Promise<Outcome>((resolve) => {
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
@@ -66,7 +74,9 @@ function shell(script: string, extra: Partial<ImageConfig> = {}): ImageConfig {
   return { Entrypoint: ['/bin/sh', '-c', script], Env: ['PATH=/usr/bin:/bin'], ...extra };
 }
 
-const SLEEPER = shell('echo started; trap "echo got TERM; exit 3" TERM; while true; do sleep 0.05; done');
+const SLEEPER = shell(
+  'echo started; trap "echo got TERM; exit 3" TERM; while true; do sleep 0.05; done',
+);
 const STUBBORN = shell('trap "echo ignoring" TERM INT; while true; do sleep 0.05; done');
 
 function isAlive(pid: number): boolean {
@@ -94,24 +104,43 @@ describe('container double: version and system service', () => {
   it('prints the CLI version line with or without the service', async () => {
     double.setSystem('unregistered');
     const result = await container('--version');
-    assert.deepEqual(result, { code: 0, signal: null, stdout: 'container CLI version 1.2.2 (build: release, commit: af405ff)\n', stderr: '' });
+    assert.deepEqual(result, {
+      code: 0,
+      signal: null,
+      stdout: 'container CLI version 1.2.2 (build: release, commit: af405ff)\n',
+      stderr: '',
+    });
     assert.equal((await container('system', '--version')).code, 0);
   });
 
   it('reports an unregistered service on stdout with exit 1, as text and as JSON', async () => {
     double.setSystem('unregistered');
     assert.deepEqual(await container('system', 'status'), {
-      code: 1, signal: null, stdout: 'apiserver is not running and not registered with launchd\n', stderr: '',
+      code: 1,
+      signal: null,
+      stdout: 'apiserver is not running and not registered with launchd\n',
+      stderr: '',
     });
     const json = await container('system', 'status', '--format', 'json');
     assert.equal(json.code, 1);
-    assert.equal(json.stdout, '{"apiServerAppName":"","apiServerBuild":"","apiServerCommit":"","apiServerVersion":"","appRoot":"","installRoot":"","status":"unregistered"}\n');
+    assert.equal(
+      json.stdout,
+      '{"apiServerAppName":"","apiServerBuild":"","apiServerCommit":"","apiServerVersion":"","appRoot":"","installRoot":"","status":"unregistered"}\n',
+    );
   });
 
   it('reports a registered service that does not answer as not running', async () => {
     double.setSystem('not running');
-    assert.deepEqual(await container('system', 'status'), { code: 1, signal: null, stdout: 'apiserver is not running\n', stderr: '' });
-    assert.match((await container('system', 'status', '--format', 'json')).stdout, /"status":"not running"\}\n$/);
+    assert.deepEqual(await container('system', 'status'), {
+      code: 1,
+      signal: null,
+      stdout: 'apiserver is not running\n',
+      stderr: '',
+    });
+    assert.match(
+      (await container('system', 'status', '--format', 'json')).stdout,
+      /"status":"not running"\}\n$/,
+    );
   });
 
   it('reports a running service with the full table and sorted compact JSON', async () => {
@@ -121,29 +150,51 @@ describe('container double: version and system service', () => {
     assert.equal(lines[0], 'FIELD              VALUE');
     assert.equal(lines[1], 'status             running');
     assert.equal(lines[4], 'logRoot            ');
-    assert.equal(lines[5], 'apiserver.version  container-apiserver version 1.2.2 (build: release, commit: af405ff)');
+    assert.equal(
+      lines[5],
+      'apiserver.version  container-apiserver version 1.2.2 (build: release, commit: af405ff)',
+    );
     const json = await container('system', 'status', '--format', 'json');
     assert.equal(json.code, 0);
-    assert.match(json.stdout, /^\{"apiServerAppName":"container-apiserver","apiServerBuild":"release","apiServerCommit":"af405ffd5a4d8e9ec872bc15351af41130c39b94","apiServerVersion":"container-apiserver version 1\.2\.2 \(build: release, commit: af405ff\)","appRoot":"\\\/.*\\\/","installRoot":".*","status":"running"\}\n$/);
+    assert.match(
+      json.stdout,
+      /^\{"apiServerAppName":"container-apiserver","apiServerBuild":"release","apiServerCommit":"af405ffd5a4d8e9ec872bc15351af41130c39b94","apiServerVersion":"container-apiserver version 1\.2\.2 \(build: release, commit: af405ff\)","appRoot":"\\\/.*\\\/","installRoot":".*","status":"running"\}\n$/,
+    );
   });
 
   it('prints the XPC error of server commands with the hint line and exit 1', async () => {
     double.setSystem('unregistered');
     const result = await container('ls');
     assert.deepEqual(result, {
-      code: 1, signal: null, stdout: '',
+      code: 1,
+      signal: null,
+      stdout: '',
       stderr: `Error: internalError: "failed to list containers" (cause: "interrupted: "XPC connection error: Connection invalid"")\n${HINT}\n`,
     });
-    assert.match((await container('stop', 'web')).stderr, /^Error: internalError: "failed to stop container" \(cause: "interrupted: /);
+    assert.match(
+      (await container('stop', 'web')).stderr,
+      /^Error: internalError: "failed to stop container" \(cause: "interrupted: /,
+    );
   });
 
   it('prints the short XPC error for commands that read the system configuration first', async () => {
     double.setSystem('not running');
-    for (const args of [['run', '-d', 'alpine'], ['image', 'ls'], ['build', '.']]) {
+    for (const args of [
+      ['run', '-d', 'alpine'],
+      ['image', 'ls'],
+      ['build', '.'],
+    ]) {
       const result = await container(...args);
-      assert.deepEqual(result, {
-        code: 1, signal: null, stdout: '', stderr: `Error: interrupted: "XPC connection error: Connection invalid"\n${HINT}\n`,
-      }, args.join(' '));
+      assert.deepEqual(
+        result,
+        {
+          code: 1,
+          signal: null,
+          stdout: '',
+          stderr: `Error: interrupted: "XPC connection error: Connection invalid"\n${HINT}\n`,
+        },
+        args.join(' '),
+      );
     }
   });
 
@@ -153,7 +204,12 @@ describe('container double: version and system service', () => {
     assert.equal(first.code, 0);
     assert.equal(first.stdout, '');
     assert.equal(double.system().state, 'running');
-    assert.deepEqual(await container('system', 'start', '--disable-kernel-install'), { code: 0, signal: null, stdout: '', stderr: '' });
+    assert.deepEqual(await container('system', 'start', '--disable-kernel-install'), {
+      code: 0,
+      signal: null,
+      stdout: '',
+      stderr: '',
+    });
   });
 
   it('installs a missing kernel with --enable-kernel-install and leaves it out with --disable', async () => {
@@ -170,7 +226,10 @@ describe('container double: version and system service', () => {
     double.setKernelInstalled(false);
     const result = await container('system', 'start');
     assert.deepEqual(result, {
-      code: 1, signal: null, stdout: KERNEL_PROMPT, stderr: 'No default kernel configured.\nError: failed to read user input\n',
+      code: 1,
+      signal: null,
+      stdout: KERNEL_PROMPT,
+      stderr: 'No default kernel configured.\nError: failed to read user input\n',
     });
   });
 
@@ -189,8 +248,11 @@ describe('container double: version and system service', () => {
     double.setKernelInstalled(false);
     const declined = await start(['system', 'start'], { input: 'n\n' }).done;
     assert.equal(declined.code, 0);
-    assert.equal(declined.stderr, 'No default kernel configured.\n'
-      + 'Please use the `container system kernel set --recommended` command to configure the default kernel\n');
+    assert.equal(
+      declined.stderr,
+      'No default kernel configured.\n' +
+        'Please use the `container system kernel set --recommended` command to configure the default kernel\n',
+    );
     assert.equal(double.system().kernelInstalled, false);
     const accepted = await start(['system', 'start'], { input: '\n' }).done;
     assert.equal(accepted.code, 0);
@@ -202,7 +264,9 @@ describe('container double: version and system service', () => {
     double.setFaults({ startFails: true });
     const result = await container('system', 'start', '--enable-kernel-install');
     assert.deepEqual(result, {
-      code: 1, signal: null, stdout: '',
+      code: 1,
+      signal: null,
+      stdout: '',
       stderr: `Error: internalError: "failed to get a response from apiserver: interrupted: "XPC connection error: Connection invalid""\n${HINT}\n`,
     });
     assert.equal(double.system().state, 'not running');
@@ -223,7 +287,10 @@ describe('container double: version and system service', () => {
   it('prints the version table and JSON without the apiserver element when it is down', async () => {
     double.setSystem('unregistered');
     const json = await container('system', 'version', '--format', 'json');
-    assert.equal(json.stdout, '[{"appName":"container","buildType":"release","commit":"af405ffd5a4d8e9ec872bc15351af41130c39b94","version":"1.2.2"}]\n');
+    assert.equal(
+      json.stdout,
+      '[{"appName":"container","buildType":"release","commit":"af405ffd5a4d8e9ec872bc15351af41130c39b94","version":"1.2.2"}]\n',
+    );
   });
 });
 
@@ -231,13 +298,21 @@ describe('container double: usage errors and faults', () => {
   it('prints the three-part usage text with exit 64', async () => {
     const result = await container('stop', '--foo');
     assert.deepEqual(result, {
-      code: 64, signal: null, stdout: '',
-      stderr: "Error: Unknown option '--foo'\nUsage: container stop [--all] [--signal <signal>] [--time <time>] [<container-ids> ...] [--debug]\n"
-        + "  See 'container stop --help' for more information.\n",
+      code: 64,
+      signal: null,
+      stdout: '',
+      stderr:
+        "Error: Unknown option '--foo'\nUsage: container stop [--all] [--signal <signal>] [--time <time>] [<container-ids> ...] [--debug]\n" +
+        "  See 'container stop --help' for more information.\n",
     });
-    assert.match((await container('logs')).stderr, /^Error: Missing expected argument '<container-id>'\n/);
-    assert.match((await container('ls', '--format', 'xml')).stderr,
-      /^Error: The value 'xml' is invalid for '--format <format>'\. Please provide one of 'json', 'table', 'yaml' or 'toml'\.\n/);
+    assert.match(
+      (await container('logs')).stderr,
+      /^Error: Missing expected argument '<container-id>'\n/,
+    );
+    assert.match(
+      (await container('ls', '--format', 'xml')).stderr,
+      /^Error: The value 'xml' is invalid for '--format <format>'\. Please provide one of 'json', 'table', 'yaml' or 'toml'\.\n/,
+    );
     assert.equal((await container('restart')).code, 64);
   });
 
@@ -263,7 +338,10 @@ describe('container double: ls, inspect and run -d', () => {
   it('prints an empty list as [] and nothing at all for -q', async () => {
     assert.equal((await container('ls', '--format', 'json')).stdout, '[]\n');
     assert.equal((await container('ls', '-q')).stdout, '');
-    assert.equal((await container('ls')).stdout, 'ID  IMAGE  OS  ARCH  STATE  IP  CPUS  MEMORY  STARTED\n');
+    assert.equal(
+      (await container('ls')).stdout,
+      'ID  IMAGE  OS  ARCH  STATE  IP  CPUS  MEMORY  STARTED\n',
+    );
   });
 
   it('runs the image entrypoint as a real host process and prints the id', async () => {
@@ -271,27 +349,62 @@ describe('container double: ls, inspect and run -d', () => {
     const bind = join(world.root, 'bind src');
     mkdirSync(bind);
     assert.equal((await container('volume', 'create', 'data-vol')).stdout, 'data-vol\n');
-    const result = await container('run', '-d', '--name', 'web', '-c', '2', '-m', '16G', '-v', `${bind}:/src:ro`,
-      '-v', 'data-vol:/data', '-l', 'com.example.role=web', '-e', 'EXTRA=1', 'sleeper');
+    const result = await container(
+      'run',
+      '-d',
+      '--name',
+      'web',
+      '-c',
+      '2',
+      '-m',
+      '16G',
+      '-v',
+      `${bind}:/src:ro`,
+      '-v',
+      'data-vol:/data',
+      '-l',
+      'com.example.role=web',
+      '-e',
+      'EXTRA=1',
+      'sleeper',
+    );
     assert.deepEqual({ code: result.code, stdout: result.stdout }, { code: 0, stdout: 'web\n' });
     const record = double.container('web');
     assert.ok(record?.runtime.pid && isAlive(record.runtime.pid));
     const [element] = JSON.parse((await container('ls', '--format', 'json')).stdout);
     assert.equal(element.status.state, 'running');
     assert.match(element.status.startedDate, ISO);
-    assert.deepEqual(Object.keys(element.status.networks[0]), ['hostname', 'ipv4Address', 'ipv4Gateway', 'macAddress', 'mtu', 'network']);
+    assert.deepEqual(Object.keys(element.status.networks[0]), [
+      'hostname',
+      'ipv4Address',
+      'ipv4Gateway',
+      'macAddress',
+      'mtu',
+      'network',
+    ]);
     assert.equal(element.status.networks[0].ipv4Address, '192.168.64.2/24');
     assert.match(element.status.networks[0].macAddress, /^f/);
-    assert.deepEqual(element.configuration.resources, { cpuOverhead: 1, cpus: 2, memoryInBytes: 17179869184 });
+    assert.deepEqual(element.configuration.resources, {
+      cpuOverhead: 1,
+      cpus: 2,
+      memoryInBytes: 17179869184,
+    });
     assert.deepEqual(element.configuration.labels, { 'com.example.role': 'web' });
     assert.deepEqual(element.configuration.mounts, [
       { destination: '/src', options: ['ro'], source: bind, type: { virtiofs: {} } },
       {
-        destination: '/data', options: [], source: join(double.root, 'volumes', 'data-vol', 'volume.img'),
-        type: { volume: { cache: { on: {} }, format: 'ext4', name: 'data-vol', sync: { fsync: {} } } },
+        destination: '/data',
+        options: [],
+        source: join(double.root, 'volumes', 'data-vol', 'volume.img'),
+        type: {
+          volume: { cache: { on: {} }, format: 'ext4', name: 'data-vol', sync: { fsync: {} } },
+        },
       },
     ]);
-    assert.deepEqual(element.configuration.initProcess.environment, ['PATH=/usr/bin:/bin', 'EXTRA=1']);
+    assert.deepEqual(element.configuration.initProcess.environment, [
+      'PATH=/usr/bin:/bin',
+      'EXTRA=1',
+    ]);
     assert.match(element.configuration.creationDate, ISO);
   });
 
@@ -302,10 +415,18 @@ describe('container double: ls, inspect and run -d', () => {
     const running = await container('ls', '--format', 'json');
     assert.equal(running.stdout.split('\n').length, 2, 'one line and a newline');
     assert.ok(running.stdout.includes('"reference":"docker.io\\/library\\/sleeper:latest"'));
-    assert.ok(running.stdout.startsWith('[{"configuration":{"capAdd":[],"capDrop":[],"creationDate":'));
-    assert.deepEqual(JSON.parse(running.stdout).map((element: { id: string }) => element.id), ['web']);
+    assert.ok(
+      running.stdout.startsWith('[{"configuration":{"capAdd":[],"capDrop":[],"creationDate":'),
+    );
+    assert.deepEqual(
+      JSON.parse(running.stdout).map((element: { id: string }) => element.id),
+      ['web'],
+    );
     const all = JSON.parse((await container('ls', '-a', '--format', 'json')).stdout);
-    assert.deepEqual(all.map((element: { id: string }) => element.id), ['idle', 'web']);
+    assert.deepEqual(
+      all.map((element: { id: string }) => element.id),
+      ['idle', 'web'],
+    );
     assert.deepEqual(all[0].status, { networks: [], state: 'stopped' });
     assert.equal((await container('ls', '-a', '-q')).stdout, 'idle\nweb\n');
   });
@@ -315,23 +436,41 @@ describe('container double: ls, inspect and run -d', () => {
     await container('create', '--name', 'idle', 'sleeper');
     const found = await container('inspect', 'idle');
     assert.equal(found.code, 0);
-    assert.ok(found.stdout.startsWith('[\n  {\n    "configuration" : {\n      "capAdd" : [\n\n      ],\n'));
-    assert.ok(found.stdout.endsWith('    "id" : "idle",\n    "status" : {\n      "networks" : [\n\n      ],\n      "state" : "stopped"\n    }\n  }\n]\n'));
+    assert.ok(
+      found.stdout.startsWith('[\n  {\n    "configuration" : {\n      "capAdd" : [\n\n      ],\n'),
+    );
+    assert.ok(
+      found.stdout.endsWith(
+        '    "id" : "idle",\n    "status" : {\n      "networks" : [\n\n      ],\n      "state" : "stopped"\n    }\n  }\n]\n',
+      ),
+    );
     assert.deepEqual(await container('inspect', 'idle', 'zz', 'aa'), {
-      code: 1, signal: null, stdout: '', stderr: 'Error: container not found: aa, zz\n',
+      code: 1,
+      signal: null,
+      stdout: '',
+      stderr: 'Error: container not found: aa, zz\n',
     });
   });
 
   it('refuses invalid and duplicate names', async () => {
     double.addImage('sleeper', SLEEPER);
     assert.deepEqual(await container('run', '-d', '--name', 'x', 'sleeper'), {
-      code: 1, signal: null, stdout: '', stderr: 'Error: container ID x is not a valid container ID\n',
+      code: 1,
+      signal: null,
+      stdout: '',
+      stderr: 'Error: container ID x is not a valid container ID\n',
     });
     await container('run', '-d', '--name', 'web', 'sleeper');
     assert.deepEqual(await container('run', '-d', '--name', 'web', 'sleeper'), {
-      code: 1, signal: null, stdout: '', stderr: 'Error: container with id web already exists\n',
+      code: 1,
+      signal: null,
+      stdout: '',
+      stderr: 'Error: container with id web already exists\n',
     });
-    assert.equal((await container('create', '--name', 'web', 'sleeper')).stderr, 'Error: container already exists: web\n');
+    assert.equal(
+      (await container('create', '--name', 'web', 'sleeper')).stderr,
+      'Error: container already exists: web\n',
+    );
   });
 
   it('prints plain progress lines on stderr unless --progress none', async () => {
@@ -347,19 +486,38 @@ describe('container double: ls, inspect and run -d', () => {
     const status = join(world.root, 'status');
     mkdirSync(status);
     await container('volume', 'create', 'ws-vol');
-    double.addImage('writer', shell('echo "$OUT" > "$0/out.txt"; echo ok > ${mount:/ws}/marker; sleep 30', {
-      Cmd: ['${mount:/run/workbench}'], Env: ['PATH=/usr/bin:/bin', 'OUT=${mount:/ws}/x'],
-    }));
-    await container('run', '-d', '--name', 'writer', '-v', `${status}:/run/workbench`, '-v', 'ws-vol:/ws', 'writer');
+    double.addImage(
+      'writer',
+      shell('echo "$OUT" > "$0/out.txt"; echo ok > ${mount:/ws}/marker; sleep 30', {
+        Cmd: ['${mount:/run/workbench}'],
+        Env: ['PATH=/usr/bin:/bin', 'OUT=${mount:/ws}/x'],
+      }),
+    );
+    await container(
+      'run',
+      '-d',
+      '--name',
+      'writer',
+      '-v',
+      `${status}:/run/workbench`,
+      '-v',
+      'ws-vol:/ws',
+      'writer',
+    );
     const volumeDir = double.volumeDataDir('ws-vol');
-    await waitFor(() => existsSync(join(status, 'out.txt')) && existsSync(join(volumeDir, 'marker')), 'the files');
+    await waitFor(
+      () => existsSync(join(status, 'out.txt')) && existsSync(join(volumeDir, 'marker')),
+      'the files',
+    );
     assert.equal(readFileSync(join(status, 'out.txt'), 'utf8'), `${volumeDir}/x\n`);
   });
 
   it('refuses a bind mount whose source does not exist', async () => {
     double.addImage('sleeper', SLEEPER);
-    assert.equal((await container('run', '-d', '--name', 'web', '-v', '/nonexistent/x:/x', 'sleeper')).stderr,
-      "Error: mount source path '/nonexistent/x' does not exist\n");
+    assert.equal(
+      (await container('run', '-d', '--name', 'web', '-v', '/nonexistent/x:/x', 'sleeper')).stderr,
+      "Error: mount source path '/nonexistent/x' does not exist\n",
+    );
   });
 });
 
@@ -374,7 +532,10 @@ describe('container double: foreground run and signals', () => {
 
   it('exits 128 + signal when the process is killed by a signal', async () => {
     double.addImage('suicide', shell('kill -KILL $$'));
-    assert.equal((await container('run', '--rm', '--progress', 'none', '--name', 'fg', 'suicide')).code, 137);
+    assert.equal(
+      (await container('run', '--rm', '--progress', 'none', '--name', 'fg', 'suicide')).code,
+      137,
+    );
   });
 
   it('forwards SIGTERM to the process and relays its exit code', async () => {
@@ -387,7 +548,12 @@ describe('container double: foreground run and signals', () => {
   });
 
   it('forwards SIGUSR1 and exits 1 after the third SIGINT/SIGTERM', async () => {
-    double.addImage('stubborn', shell('trap "echo usr1" USR1; trap "echo ignoring" TERM INT; echo ready; while true; do sleep 0.05; done'));
+    double.addImage(
+      'stubborn',
+      shell(
+        'trap "echo usr1" USR1; trap "echo ignoring" TERM INT; echo ready; while true; do sleep 0.05; done',
+      ),
+    );
     const run = start(['run', '--progress', 'none', '--name', 'fg', 'stubborn']);
     await waitFor(() => run.output().stdout.includes('ready'), 'the process');
     run.child.kill('SIGUSR1');
@@ -405,7 +571,10 @@ describe('container double: foreground run and signals', () => {
 
   it('deletes a --rm container when its process ends', async () => {
     double.addImage('quick', shell('exit 0'));
-    assert.equal((await container('run', '--rm', '--progress', 'none', '--name', 'gone', 'quick')).code, 0);
+    assert.equal(
+      (await container('run', '--rm', '--progress', 'none', '--name', 'gone', 'quick')).code,
+      0,
+    );
     assert.equal(double.container('gone'), null);
     double.addImage('sleeper', SLEEPER);
     await container('run', '-d', '--rm', '--name', 'gone2', 'sleeper');
@@ -419,14 +588,23 @@ describe('container double: stop, kill, delete', () => {
     double.addImage('sleeper', SLEEPER);
     await container('run', '-d', '--name', 'web', 'sleeper');
     const pid = double.container('web')?.runtime.pid ?? 0;
-    assert.deepEqual(await container('stop', '-t', '5', 'web'), { code: 0, signal: null, stdout: 'web\n', stderr: '' });
+    assert.deepEqual(await container('stop', '-t', '5', 'web'), {
+      code: 0,
+      signal: null,
+      stdout: 'web\n',
+      stderr: '',
+    });
     const record = double.container('web');
     assert.equal(record?.state, 'stopped');
     assert.deepEqual(record?.networks, []);
     assert.match(record?.startedDate ?? '', ISO);
     assert.equal(isAlive(pid), false);
     assert.equal(double.stdioLog('web'), 'started\ngot TERM\n');
-    assert.equal((await container('stop', 'web')).stdout, 'web\n', 'stopping a stopped container succeeds');
+    assert.equal(
+      (await container('stop', 'web')).stdout,
+      'web\n',
+      'stopping a stopped container succeeds',
+    );
   });
 
   it('shows stopping while it waits, then kills a process that ignores the signal', async () => {
@@ -442,10 +620,16 @@ describe('container double: stop, kill, delete', () => {
 
   it('reports missing ids in the long aggregate form and refuses a call without ids', async () => {
     assert.deepEqual(await container('stop', 'nope'), {
-      code: 1, signal: null, stdout: '',
-      stderr: 'Error: internalError: "failed to stop container" (cause: "notFound: "container with ID nope not found"")\n',
+      code: 1,
+      signal: null,
+      stdout: '',
+      stderr:
+        'Error: internalError: "failed to stop container" (cause: "notFound: "container with ID nope not found"")\n',
     });
-    assert.equal((await container('stop')).stderr, 'Error: no containers specified and --all not supplied\n');
+    assert.equal(
+      (await container('stop')).stderr,
+      'Error: no containers specified and --all not supplied\n',
+    );
   });
 
   it('leaves a container in stopping and fails after -t seconds under the stuck fault', async () => {
@@ -454,11 +638,16 @@ describe('container double: stop, kill, delete', () => {
     double.setFaults({ stuckStopping: 'timeout' });
     const result = await container('stop', '-t', '1', 'web');
     assert.equal(result.code, 1);
-    assert.equal(result.stderr, 'Error: internalError: "failed to stop container" '
-      + '(cause: "timeout: "timed out waiting for container web to stop"")\n');
+    assert.equal(
+      result.stderr,
+      'Error: internalError: "failed to stop container" ' +
+        '(cause: "timeout: "timed out waiting for container web to stop"")\n',
+    );
     assert.equal(double.container('web')?.state, 'stopping');
-    assert.equal((await container('delete', '-f', 'web')).stderr,
-      'Error: internalError: "failed to delete container" (cause: "invalidState: "container web is stopping and can not be deleted"")\n');
+    assert.equal(
+      (await container('delete', '-f', 'web')).stderr,
+      'Error: internalError: "failed to delete container" (cause: "invalidState: "container web is stopping and can not be deleted"")\n',
+    );
   });
 
   it('hangs in stop under the stuck fault in hang mode', async () => {
@@ -478,21 +667,28 @@ describe('container double: stop, kill, delete', () => {
     await container('run', '-d', '--name', 'web', 'sleeper');
     assert.equal((await container('kill', 'web')).stdout, 'web\n');
     await double.waitForState('web', 'stopped');
-    assert.equal((await container('kill', 'web')).stderr,
-      'Error: internalError: "failed to kill container" (cause: "invalidState: "no runtime client exists: container is stopped"")\n');
+    assert.equal(
+      (await container('kill', 'web')).stderr,
+      'Error: internalError: "failed to kill container" (cause: "invalidState: "no runtime client exists: container is stopped"")\n',
+    );
   });
 
   it('refuses to delete a running container without -f and deletes it with -f', async () => {
     double.addImage('sleeper', SLEEPER);
     await container('run', '-d', '--name', 'web', 'sleeper');
     assert.deepEqual(await container('delete', 'web'), {
-      code: 1, signal: null, stdout: '',
-      stderr: 'Error: internalError: "failed to delete container" (cause: "invalidState: "container web is running and can not be deleted"")\n',
+      code: 1,
+      signal: null,
+      stdout: '',
+      stderr:
+        'Error: internalError: "failed to delete container" (cause: "invalidState: "container web is running and can not be deleted"")\n',
     });
     assert.equal((await container('delete', '-f', 'web')).stdout, 'web\n');
     assert.equal(double.container('web'), null);
-    assert.equal((await container('rm', 'web')).stderr,
-      'Error: internalError: "failed to delete container" (cause: "notFound: "container with ID web not found"")\n');
+    assert.equal(
+      (await container('rm', 'web')).stderr,
+      'Error: internalError: "failed to delete container" (cause: "notFound: "container with ID web not found"")\n',
+    );
   });
 });
 
@@ -504,58 +700,113 @@ describe('container double: exec, logs, stats', () => {
     double.addImage('sleeper', { ...SLEEPER, Env: ['PATH=/usr/bin:/bin', 'GREETING=hello'] });
     await container('run', '-d', '--name', 'web', '-v', `${bind}:/run/workbench`, 'sleeper');
     assert.deepEqual(await container('exec', 'web', 'cat', '/run/workbench/status.json'), {
-      code: 0, signal: null, stdout: '{"ok":true}', stderr: '',
+      code: 0,
+      signal: null,
+      stdout: '{"ok":true}',
+      stderr: '',
     });
-    assert.deepEqual(await container('exec', 'web', 'sh', '-c', 'echo $GREETING; echo oops >&2; exit 4'), {
-      code: 4, signal: null, stdout: 'hello\n', stderr: 'oops\n',
+    assert.deepEqual(
+      await container('exec', 'web', 'sh', '-c', 'echo $GREETING; echo oops >&2; exit 4'),
+      {
+        code: 4,
+        signal: null,
+        stdout: 'hello\n',
+        stderr: 'oops\n',
+      },
+    );
+    assert.deepEqual(await container('exec', 'web', 'no-such-program'), {
+      code: 255,
+      signal: null,
+      stdout: '',
+      stderr: '',
     });
-    assert.deepEqual(await container('exec', 'web', 'no-such-program'), { code: 255, signal: null, stdout: '', stderr: '' });
     assert.equal(double.stdioLog('web'), 'started\n', 'exec output never reaches the logs');
   });
 
   it('refuses exec in a stopped or missing container', async () => {
     double.addImage('sleeper', SLEEPER);
     await container('create', '--name', 'idle', 'sleeper');
-    assert.equal((await container('exec', 'idle', 'true')).stderr, 'Error: container idle is not running\n');
-    assert.equal((await container('exec', 'nope', 'true')).stderr, 'Error: get failed: container nope not found\n');
+    assert.equal(
+      (await container('exec', 'idle', 'true')).stderr,
+      'Error: container idle is not running\n',
+    );
+    assert.equal(
+      (await container('exec', 'nope', 'true')).stderr,
+      'Error: get failed: container nope not found\n',
+    );
   });
 
   it('prints the merged log, drops empty lines with -n and follows with -f', async () => {
-    double.addImage('chatty', shell('echo one; echo; sleep 0.1; echo two >&2; sleep 0.1; echo three; sleep 30'));
+    double.addImage(
+      'chatty',
+      shell('echo one; echo; sleep 0.1; echo two >&2; sleep 0.1; echo three; sleep 30'),
+    );
     await container('run', '-d', '--name', 'web', 'chatty');
     await waitFor(() => double.stdioLog('web').includes('three'), 'the output');
     assert.equal((await container('logs', 'web')).stdout, 'one\n\ntwo\nthree\n');
     assert.equal((await container('logs', '-n', '2', 'web')).stdout, 'two\nthree\n');
     const follow = start(['logs', '-f', 'web']);
     await waitFor(() => follow.output().stdout === 'one\n\ntwo\nthree\n', 'the current content');
-    await container('exec', 'web', 'sh', '-c', `echo four >> ${join(double.root, 'containers', 'web', 'stdio.log')}`);
+    await container(
+      'exec',
+      'web',
+      'sh',
+      '-c',
+      `echo four >> ${join(double.root, 'containers', 'web', 'stdio.log')}`,
+    );
     await waitFor(() => follow.output().stdout.endsWith('four\n'), 'the new line');
     follow.child.kill('SIGTERM');
     await follow.done;
-    assert.match((await container('logs', 'nope')).stderr, /^Error: failed to get logs for container nope \(cause: "internalError: /);
+    assert.match(
+      (await container('logs', 'nope')).stderr,
+      /^Error: failed to get logs for container nope \(cause: "internalError: /,
+    );
   });
 
   it('prints one stats sample as compact JSON for running containers only', async () => {
     double.addImage('sleeper', SLEEPER);
     await container('run', '-d', '--name', 'web', 'sleeper');
     await container('create', '--name', 'idle', 'sleeper');
-    const [sample] = JSON.parse((await container('stats', '--no-stream', '--format', 'json')).stdout);
+    const [sample] = JSON.parse(
+      (await container('stats', '--no-stream', '--format', 'json')).stdout,
+    );
     assert.equal(sample.id, 'web');
     assert.equal(sample.memoryLimitBytes, 1073741824);
-    assert.equal((await container('stats', '--no-stream', '--format', 'json', 'idle')).stdout, '[]\n');
-    assert.equal((await container('stats', '--no-stream', '--format', 'json', 'nope')).stderr, 'Error: no such container: nope\n');
+    assert.equal(
+      (await container('stats', '--no-stream', '--format', 'json', 'idle')).stdout,
+      '[]\n',
+    );
+    assert.equal(
+      (await container('stats', '--no-stream', '--format', 'json', 'nope')).stderr,
+      'Error: no such container: nope\n',
+    );
   });
 });
 
 describe('container double: volumes, images and build', () => {
   it('creates, lists, inspects and refuses duplicate volumes', async () => {
     assert.equal((await container('volume', 'create', 'data-vol')).stdout, 'data-vol\n');
-    assert.equal((await container('volume', 'create', 'data-vol')).stderr, "Error: volume 'data-vol' already exists\n");
+    assert.equal(
+      (await container('volume', 'create', 'data-vol')).stderr,
+      "Error: volume 'data-vol' already exists\n",
+    );
     const [element] = JSON.parse((await container('volume', 'ls', '--format', 'json')).stdout);
-    assert.deepEqual(Object.keys(element.configuration), ['creationDate', 'driver', 'format', 'labels', 'name', 'options', 'sizeInBytes', 'source']);
+    assert.deepEqual(Object.keys(element.configuration), [
+      'creationDate',
+      'driver',
+      'format',
+      'labels',
+      'name',
+      'options',
+      'sizeInBytes',
+      'source',
+    ]);
     assert.equal(element.configuration.sizeInBytes, 549755813888);
     assert.equal(element.id, 'data-vol');
-    assert.equal((await container('volume', 'inspect', 'nope')).stderr, 'Error: volume not found: nope\n');
+    assert.equal(
+      (await container('volume', 'inspect', 'nope')).stderr,
+      'Error: volume not found: nope\n',
+    );
     assert.equal((await container('volume', 'create', '--size', '1G', 'other')).code, 64);
   });
 
@@ -564,11 +815,17 @@ describe('container double: volumes, images and build', () => {
     await container('volume', 'create', 'used-vol');
     await container('volume', 'create', 'free-vol');
     await container('create', '--name', 'idle', '-v', 'used-vol:/data', 'sleeper');
-    assert.equal((await container('volume', 'rm', 'nope', 'free-vol')).stderr, 'Error: failed to delete one or more volumes: ["nope"]\n');
+    assert.equal(
+      (await container('volume', 'rm', 'nope', 'free-vol')).stderr,
+      'Error: failed to delete one or more volumes: ["nope"]\n',
+    );
     assert.equal(double.volumes().length, 2, 'nothing deleted');
     const busy = await container('volume', 'rm', 'used-vol');
     assert.equal(busy.code, 1);
-    assert.match(busy.stderr, /volume 'used-vol' is currently in use and cannot be accessed by another container, or deleted/);
+    assert.match(
+      busy.stderr,
+      /volume 'used-vol' is currently in use and cannot be accessed by another container, or deleted/,
+    );
     assert.ok(busy.stderr.endsWith('Error: delete failed for one or more volumes: ["used-vol"]\n'));
     assert.equal((await container('volume', 'prune')).stdout, 'free-vol\n');
   });
@@ -576,7 +833,10 @@ describe('container double: volumes, images and build', () => {
   it('lists, inspects, pulls and deletes images', async () => {
     double.addImage('alpine', { Cmd: ['/bin/sh'] }, { local: false });
     assert.equal((await container('image', 'ls', '--format', 'json')).stdout, '[]\n');
-    assert.equal((await container('image', 'inspect', 'alpine')).stderr, 'Error: image not found: alpine\n');
+    assert.equal(
+      (await container('image', 'inspect', 'alpine')).stderr,
+      'Error: image not found: alpine\n',
+    );
     const pulled = await container('image', 'pull', 'alpine');
     assert.deepEqual({ code: pulled.code, stdout: pulled.stdout }, { code: 0, stdout: '' });
     const [image] = JSON.parse((await container('image', 'ls', '--format', 'json')).stdout);
@@ -588,14 +848,31 @@ describe('container double: volumes, images and build', () => {
   it('builds an image with the template config, logging on stderr and printing the normalised name', async () => {
     const context = join(world.root, 'ctx');
     mkdirSync(context);
-    writeFileSync(join(context, 'Containerfile'), 'FROM node:20\nENTRYPOINT ["workbench-supervisor"]\n');
-    double.setBuildTemplate({ Entrypoint: ['/bin/sh', '-c', 'sleep 30'], Env: ['PATH=/usr/bin:/bin'] });
-    const result = await container('build', '-t', 'codewhale-workbench:latest', '-f', join(context, 'Containerfile'), context);
+    writeFileSync(
+      join(context, 'Containerfile'),
+      'FROM node:20\nENTRYPOINT ["workbench-supervisor"]\n',
+    );
+    double.setBuildTemplate({
+      Entrypoint: ['/bin/sh', '-c', 'sleep 30'],
+      Env: ['PATH=/usr/bin:/bin'],
+    });
+    const result = await container(
+      'build',
+      '-t',
+      'codewhale-workbench:latest',
+      '-f',
+      join(context, 'Containerfile'),
+      context,
+    );
     assert.equal(result.code, 0);
     assert.equal(result.stdout, 'docker.io/library/codewhale-workbench:latest\n');
     assert.match(result.stderr, /^#1 \[internal\] load build definition from Containerfile\n/);
     assert.deepEqual(double.images()[0]?.config.Entrypoint, ['/bin/sh', '-c', 'sleep 30']);
-    assert.ok(JSON.parse((await container('ls', '--format', 'json')).stdout).some((element: { id: string }) => element.id === 'buildkit'));
+    assert.ok(
+      JSON.parse((await container('ls', '--format', 'json')).stdout).some(
+        (element: { id: string }) => element.id === 'buildkit',
+      ),
+    );
     const missing = await container('build', '-t', 'x:latest', join(world.root, 'nope'));
     assert.equal(missing.code, 64);
     assert.match(missing.stderr, /^Error: context dir does not exist .*\nUsage: container build /);
@@ -604,9 +881,16 @@ describe('container double: volumes, images and build', () => {
   it('reads the image config from the Containerfile when no template is set', async () => {
     const context = join(world.root, 'ctx');
     mkdirSync(context);
-    writeFileSync(join(context, 'Containerfile'), 'FROM node:20\nENV A=1 B="two words"\nWORKDIR /opt/app\nENTRYPOINT ["node", "main.js"]\n');
+    writeFileSync(
+      join(context, 'Containerfile'),
+      'FROM node:20\nENV A=1 B="two words"\nWORKDIR /opt/app\nENTRYPOINT ["node", "main.js"]\n',
+    );
     await container('build', '-t', 'app', context);
-    assert.deepEqual(double.images()[0]?.config, { Entrypoint: ['node', 'main.js'], Env: ['A=1', 'B=two words'], WorkingDir: '/opt/app' });
+    assert.deepEqual(double.images()[0]?.config, {
+      Entrypoint: ['node', 'main.js'],
+      Env: ['A=1', 'B=two words'],
+      WorkingDir: '/opt/app',
+    });
   });
 });
 
@@ -620,15 +904,26 @@ describe('container double: pre-1.0 mode', () => {
     assert.equal(element.networks[0].ipv4Address, '192.168.64.2/24');
     assert.equal(typeof element.startedDate, 'number');
     assert.ok(Math.abs(element.startedDate + 978307200 - Date.now() / 1000) < 120);
-    assert.equal((await container('--version')).stdout, 'container CLI version 0.9.0 (build: release, commit: 5f4b3c1)\n');
+    assert.equal(
+      (await container('--version')).stdout,
+      'container CLI version 0.9.0 (build: release, commit: 5f4b3c1)\n',
+    );
   });
 
   it('never fails inspect and has no system status --format', async () => {
     double.setMode('pre-1.0');
-    assert.deepEqual(await container('inspect', 'nope'), { code: 0, signal: null, stdout: '[]\n', stderr: '' });
+    assert.deepEqual(await container('inspect', 'nope'), {
+      code: 0,
+      signal: null,
+      stdout: '[]\n',
+      stderr: '',
+    });
     assert.equal((await container('system', 'status', '--format', 'json')).code, 64);
     assert.match((await container('system', 'status')).stdout, /^apiserver is running\n/);
     double.setSystem('unregistered');
-    assert.equal((await container('ls')).stderr, `Error: interrupted: "XPC connection error: Connection invalid\n${HINT}"\n`);
+    assert.equal(
+      (await container('ls')).stderr,
+      `Error: interrupted: "XPC connection error: Connection invalid\n${HINT}"\n`,
+    );
   });
 });

@@ -24,7 +24,9 @@ interface HostStateLib {
   updateHost(change: (host: HostState) => HostState, env: NodeJS.ProcessEnv): HostState;
 }
 
-const hostLib = (await import(pathToFileURL(join(DOUBLES_BIN, '..', 'lib', 'host-state.mjs')).href)) as HostStateLib;
+const hostLib = (await import(
+  pathToFileURL(join(DOUBLES_BIN, '..', 'lib', 'host-state.mjs')).href
+)) as HostStateLib;
 
 const INTEL_BRAND = 'Intel(R) Core(TM) i7-9750H CPU @ 2.60GHz';
 const APPLE_BRAND = 'Apple M2 Pro';
@@ -51,7 +53,11 @@ export class HostControl {
 
   /** What `sw_vers -productVersion` (and `-buildVersion`) print. */
   setMacosVersion(version: string, build?: string): void {
-    this.set(build === undefined ? { productVersion: version } : { productVersion: version, buildVersion: build });
+    this.set(
+      build === undefined
+        ? { productVersion: version }
+        : { productVersion: version, buildVersion: build },
+    );
   }
 
   /**

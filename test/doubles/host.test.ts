@@ -20,7 +20,10 @@ after(() => {
 });
 
 function run(command: 'sw_vers' | 'sysctl', args: string[], env: NodeJS.ProcessEnv = {}) {
-  return runCommand(world.commands[command], args, { timeoutMs: 20_000, env: { ...world.env, ...env } });
+  return runCommand(world.commands[command], args, {
+    timeoutMs: 20_000,
+    env: { ...world.env, ...env },
+  });
 }
 
 describe('sw_vers double', () => {
@@ -28,7 +31,10 @@ describe('sw_vers double', () => {
     const result = await run('sw_vers', []);
 
     assert.equal(result.exitCode, 0);
-    assert.equal(result.stdout, 'ProductName:\t\tmacOS\nProductVersion:\t\t26.0\nBuildVersion:\t\t25A354\n');
+    assert.equal(
+      result.stdout,
+      'ProductName:\t\tmacOS\nProductVersion:\t\t26.0\nBuildVersion:\t\t25A354\n',
+    );
   });
 
   test('prints the configured version for -productVersion and --productVersion', async () => {
@@ -40,7 +46,10 @@ describe('sw_vers double', () => {
   });
 
   test('reports 10.16 when SYSTEM_VERSION_COMPAT is 1', async () => {
-    assert.equal((await run('sw_vers', ['-productVersion'], { SYSTEM_VERSION_COMPAT: '1' })).stdout, '10.16\n');
+    assert.equal(
+      (await run('sw_vers', ['-productVersion'], { SYSTEM_VERSION_COMPAT: '1' })).stdout,
+      '10.16\n',
+    );
   });
 
   test('refuses an unknown option with its usage, exit 1', async () => {
@@ -73,7 +82,10 @@ describe('sysctl double', () => {
   test('prints the CPU name, core count and memory for -n', async () => {
     host.setCpu({ brand: 'Apple M4 Max', cpus: 16, memoryBytes: 64 * 1024 ** 3 });
 
-    assert.equal((await run('sysctl', ['-n', 'machdep.cpu.brand_string'])).stdout, 'Apple M4 Max\n');
+    assert.equal(
+      (await run('sysctl', ['-n', 'machdep.cpu.brand_string'])).stdout,
+      'Apple M4 Max\n',
+    );
     assert.equal((await run('sysctl', ['-n', 'hw.ncpu'])).stdout, '16\n');
     assert.equal((await run('sysctl', ['-n', 'hw.memsize'])).stdout, '68719476736\n');
   });
@@ -81,7 +93,10 @@ describe('sysctl double', () => {
   test('prints an Intel CPU name on an Intel Mac', async () => {
     host.setArch('intel');
 
-    assert.equal((await run('sysctl', ['-n', 'machdep.cpu.brand_string'])).stdout, 'Intel(R) Core(TM) i7-9750H CPU @ 2.60GHz\n');
+    assert.equal(
+      (await run('sysctl', ['-n', 'machdep.cpu.brand_string'])).stdout,
+      'Intel(R) Core(TM) i7-9750H CPU @ 2.60GHz\n',
+    );
   });
 
   test('prints name and value without -n', async () => {

@@ -7,10 +7,16 @@ import * as plist from 'plist';
 
 import { runCommand, type CommandResult } from '../../src/core/run-command.js';
 import { createDoubleWorld, type DoubleWorld } from '../helpers/double-env.js';
-import { isProcessAlive, LaunchdControl, readJobRecords, writeJobProgram } from './launchd-control.js';
+import {
+  isProcessAlive,
+  LaunchdControl,
+  readJobRecords,
+  writeJobProgram,
+} from './launchd-control.js';
 
 const UID = process.getuid!();
-const EIO = 'Bootstrap failed: 5: Input/output error\nTry re-running the command as root for richer errors.\n';
+const EIO =
+  'Bootstrap failed: 5: Input/output error\nTry re-running the command as root for richer errors.\n';
 const NO_DOMAIN = 'Bootstrap failed: 125: Domain does not support specified action\n';
 
 let world: DoubleWorld;
@@ -30,7 +36,10 @@ afterEach(async () => {
 });
 
 function launchctl(...args: string[]): Promise<CommandResult> {
-  return runCommand(world.commands.launchctl, args, { timeoutMs: 30_000, env: { ...world.env, CALLER_ONLY: 'leak' } });
+  return runCommand(world.commands.launchctl, args, {
+    timeoutMs: 30_000,
+    env: { ...world.env, CALLER_ONLY: 'leak' },
+  });
 }
 
 interface JobOptions {
@@ -63,7 +72,10 @@ function writeJob(label: string, options: JobOptions = {}): string {
 }
 
 function depthOne(text: string, key: string): string[] {
-  return text.split('\n').filter((line) => line.startsWith(`\t${key} = `)).map((line) => line.slice(key.length + 4));
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(`\t${key} = `))
+    .map((line) => line.slice(key.length + 4));
 }
 
 describe('launchctl double: bootstrap', () => {
@@ -75,7 +87,11 @@ describe('launchctl double: bootstrap', () => {
     assert.deepEqual([result.exitCode, result.stdout, result.stderr], [0, '', '']);
     const pid = await launchd.waitForPid('com.test.env');
     assert.ok(isProcessAlive(pid));
-    await launchd.waitForJob('com.test.env', () => readJobRecords(recordPath('com.test.env')).length > 0, 'a record');
+    await launchd.waitForJob(
+      'com.test.env',
+      () => readJobRecords(recordPath('com.test.env')).length > 0,
+      'a record',
+    );
     const [start] = readJobRecords(recordPath('com.test.env'));
     assert.equal(start!.pid, pid);
     assert.equal(start!.cwd, world.root);
@@ -88,7 +104,11 @@ describe('launchctl double: bootstrap', () => {
       WORKBENCH_DOUBLE_STATE: world.doubleState,
       FOO: 'bar',
     });
-    await launchd.waitForJob('com.test.env', () => existsSync(join(world.root, 'com.test.env.err.log')), 'a stderr log');
+    await launchd.waitForJob(
+      'com.test.env',
+      () => existsSync(join(world.root, 'com.test.env.err.log')),
+      'a stderr log',
+    );
     const print = await launchctl('print', `gui/${UID}/com.test.env`);
     assert.deepEqual(depthOne(print.stdout, 'state'), ['running']);
     assert.deepEqual(depthOne(print.stdout, 'pid'), [String(pid)]);
@@ -104,7 +124,11 @@ describe('launchctl double: bootstrap', () => {
     await launchctl('bootstrap', `gui/${UID}`, path);
     const pid = await launchd.waitForPid('com.test.append');
 
-    await launchd.waitForJob('com.test.append', () => readFileSync(out, 'utf8').includes('job stdout'), 'stdout written');
+    await launchd.waitForJob(
+      'com.test.append',
+      () => readFileSync(out, 'utf8').includes('job stdout'),
+      'stdout written',
+    );
     assert.equal(readFileSync(out, 'utf8'), `earlier line\njob stdout ${pid}\n`);
   });
 
@@ -142,7 +166,10 @@ describe('launchctl double: bootstrap', () => {
 
     assert.deepEqual([disable.exitCode, disable.stdout, disable.stderr], [0, '', '']);
     assert.deepEqual([asUser.exitCode, asUser.stderr], [5, EIO]);
-    assert.deepEqual([asRoot.exitCode, asRoot.stderr], [119, `${path}: Service is disabled\nBootstrap failed: 119: Service is disabled\n`]);
+    assert.deepEqual(
+      [asRoot.exitCode, asRoot.stderr],
+      [119, `${path}: Service is disabled\nBootstrap failed: 119: Service is disabled\n`],
+    );
   });
 
   it('refuses a label switched off in Login Items even after enable', async () => {
@@ -164,7 +191,10 @@ describe('launchctl double: bootstrap', () => {
     const asRoot = await launchctl('bootstrap', 'gui/501', path);
 
     assert.deepEqual([asUser.exitCode, asUser.stderr], [5, EIO]);
-    assert.deepEqual([asRoot.exitCode, asRoot.stderr], [37, 'Bootstrap failed: 37: Operation already in progress\n']);
+    assert.deepEqual(
+      [asRoot.exitCode, asRoot.stderr],
+      [37, 'Bootstrap failed: 37: Operation already in progress\n'],
+    );
     assert.equal(launchd.job('com.test.twice')!.runs, 1);
   });
 
@@ -177,7 +207,8 @@ describe('launchctl double: bootstrap', () => {
     const first = await launchctl('bootstrap', `gui/${UID}`, writable);
     const second = await launchctl('bootstrap', `gui/${UID}`, foreign);
 
-    const text = (path: string) => `${path}: Path had bad ownership/permissions\nBootstrap failed: 5: Input/output error\n`;
+    const text = (path: string) =>
+      `${path}: Path had bad ownership/permissions\nBootstrap failed: 5: Input/output error\n`;
     assert.deepEqual([first.exitCode, first.stderr], [5, text(writable)]);
     assert.deepEqual([second.exitCode, second.stderr], [5, text(foreign)]);
   });
@@ -196,7 +227,9 @@ describe('launchctl double: bootstrap', () => {
   });
 
   it('records 78: EX_CONFIG when the folder of a log file does not exist', async () => {
-    const path = writeJob('com.test.no-log-folder', { keys: { StandardOutPath: join(world.root, 'missing', 'out.log') } });
+    const path = writeJob('com.test.no-log-folder', {
+      keys: { StandardOutPath: join(world.root, 'missing', 'out.log') },
+    });
 
     const result = await launchctl('bootstrap', `gui/${UID}`, path);
     const job = launchd.job('com.test.no-log-folder')!;
@@ -207,7 +240,9 @@ describe('launchctl double: bootstrap', () => {
   });
 
   it('loads a job whose program is missing and records 78: EX_CONFIG', async () => {
-    const path = writeJob('com.test.missing', { keys: { ProgramArguments: ['/nonexistent/program', '--flag'] } });
+    const path = writeJob('com.test.missing', {
+      keys: { ProgramArguments: ['/nonexistent/program', '--flag'] },
+    });
 
     const result = await launchctl('bootstrap', `gui/${UID}`, path);
     const print = await launchctl('print', `gui/${UID}/com.test.missing`);
@@ -225,17 +260,28 @@ describe('launchctl double: bootstrap', () => {
     const labels = ['a', 'b', 'c', 'd', 'e', 'f'].map((name) => `com.test.many-${name}`);
     const paths = labels.map((label) => writeJob(label, { keys: { RunAtLoad: false } }));
 
-    const results = await Promise.all(paths.map((path) => launchctl('bootstrap', `gui/${UID}`, path)));
+    const results = await Promise.all(
+      paths.map((path) => launchctl('bootstrap', `gui/${UID}`, path)),
+    );
     const list = await launchctl('list');
 
-    assert.deepEqual(results.map((result) => result.exitCode), [0, 0, 0, 0, 0, 0]);
-    assert.deepEqual(list.stdout.split('\n').slice(1, -1).sort(), labels.map((label) => `-\t0\t${label}`));
+    assert.deepEqual(
+      results.map((result) => result.exitCode),
+      [0, 0, 0, 0, 0, 0],
+    );
+    assert.deepEqual(
+      list.stdout.split('\n').slice(1, -1).sort(),
+      labels.map((label) => `-\t0\t${label}`),
+    );
   });
 });
 
 describe('launchctl double: KeepAlive', () => {
   it('respawns a job that exits, but not sooner than ThrottleInterval after its last spawn', async () => {
-    const path = writeJob('com.test.flap', { modes: ['exit=3'], keys: { KeepAlive: true, ThrottleInterval: 1 } });
+    const path = writeJob('com.test.flap', {
+      modes: ['exit=3'],
+      keys: { KeepAlive: true, ThrottleInterval: 1 },
+    });
 
     await launchctl('bootstrap', `gui/${UID}`, path);
     const scheduled = await launchd.waitForState('com.test.flap', 'spawn scheduled');
@@ -246,9 +292,16 @@ describe('launchctl double: KeepAlive', () => {
     assert.ok(['spawn scheduled', 'running'].includes(depthOne(print.stdout, 'state')[0]!));
     const times = job.spawns.map((spawn) => spawn.at);
     for (let index = 1; index < times.length; index += 1) {
-      assert.ok(times[index]! - times[index - 1]! >= 1000, `spawn ${index} came ${times[index]! - times[index - 1]!} ms after the previous one`);
+      assert.ok(
+        times[index]! - times[index - 1]! >= 1000,
+        `spawn ${index} came ${times[index]! - times[index - 1]!} ms after the previous one`,
+      );
     }
-    await launchd.waitForJob('com.test.flap', () => readJobRecords(recordPath('com.test.flap')).length >= 3, 'three records');
+    await launchd.waitForJob(
+      'com.test.flap',
+      () => readJobRecords(recordPath('com.test.flap')).length >= 3,
+      'three records',
+    );
     const pids = readJobRecords(recordPath('com.test.flap')).map((record) => record.pid);
     assert.equal(new Set(pids).size, pids.length);
   });
@@ -273,15 +326,26 @@ describe('launchctl double: KeepAlive', () => {
 
 describe('launchctl double: bootout', () => {
   it('sends SIGTERM to the process group, then SIGKILL after ExitTimeOut', async () => {
-    const path = writeJob('com.test.stubborn', { modes: ['ignore-term', 'grandchild'], keys: { ExitTimeOut: 2 } });
+    const path = writeJob('com.test.stubborn', {
+      modes: ['ignore-term', 'grandchild'],
+      keys: { ExitTimeOut: 2 },
+    });
     await launchctl('bootstrap', `gui/${UID}`, path);
     const pid = await launchd.waitForPid('com.test.stubborn');
     const records = () => readJobRecords(recordPath('com.test.stubborn'));
-    await launchd.waitForJob('com.test.stubborn', () => records().some((record) => record.event === 'grandchild'), 'grandchild');
+    await launchd.waitForJob(
+      'com.test.stubborn',
+      () => records().some((record) => record.event === 'grandchild'),
+      'grandchild',
+    );
     const grandchild = records().find((record) => record.event === 'grandchild')!.child!;
 
     const result = await launchctl('bootout', `gui/${UID}/com.test.stubborn`);
-    await launchd.waitForJob('com.test.stubborn', () => records().some((record) => record.event === 'term'), 'TERM seen');
+    await launchd.waitForJob(
+      'com.test.stubborn',
+      () => records().some((record) => record.event === 'term'),
+      'TERM seen',
+    );
     const whileStopping = await launchctl('print', `gui/${UID}/com.test.stubborn`);
     const aliveAfterTerm = isProcessAlive(pid);
     await launchd.waitForUnloaded('com.test.stubborn');
@@ -301,8 +365,14 @@ describe('launchctl double: bootout', () => {
     const byLabel = await launchctl('bootout', `gui/${UID}/com.test.absent`);
     const byPath = await launchctl('bootout', `gui/${UID}`, path);
 
-    assert.deepEqual([byLabel.exitCode, byLabel.stderr], [3, 'Boot-out failed: 3: No such process\n']);
-    assert.deepEqual([byPath.exitCode, byPath.stderr], [5, 'Boot-out failed: 5: Input/output error\n']);
+    assert.deepEqual(
+      [byLabel.exitCode, byLabel.stderr],
+      [3, 'Boot-out failed: 3: No such process\n'],
+    );
+    assert.deepEqual(
+      [byPath.exitCode, byPath.stderr],
+      [5, 'Boot-out failed: 5: Input/output error\n'],
+    );
   });
 
   it('unloads by plist path', async () => {
@@ -347,7 +417,10 @@ describe('launchctl double: bootout', () => {
     await launchd.waitForUnloaded('com.test.in-progress');
     const second = await launchctl('bootout', `gui/${UID}/com.test.in-progress`);
 
-    assert.deepEqual([first.exitCode, first.stderr], [36, 'Boot-out failed: 36: Operation now in progress\n']);
+    assert.deepEqual(
+      [first.exitCode, first.stderr],
+      [36, 'Boot-out failed: 36: Operation now in progress\n'],
+    );
     assert.equal(isProcessAlive(pid), false);
     assert.equal(second.exitCode, 3);
   });
@@ -355,7 +428,9 @@ describe('launchctl double: bootout', () => {
 
 describe('launchctl double: print and list', () => {
   it('prints the TAB-indented layout with nested blocks', async () => {
-    const path = writeJob('com.test.print', { keys: { KeepAlive: true, ThrottleInterval: 7, ExitTimeOut: 9 } });
+    const path = writeJob('com.test.print', {
+      keys: { KeepAlive: true, ThrottleInterval: 7, ExitTimeOut: 9 },
+    });
     await launchctl('bootstrap', `gui/${UID}`, path);
     const pid = await launchd.waitForPid('com.test.print');
 
@@ -376,7 +451,11 @@ describe('launchctl double: print and list', () => {
     assert.deepEqual(depthOne(stdout, 'exit timeout'), ['9']);
     assert.deepEqual(depthOne(stdout, 'properties'), ['keepalive | runatload | inferred program']);
     const argsStart = lines.indexOf('\targuments = {');
-    assert.deepEqual(lines.slice(argsStart + 1, argsStart + 4), [`\t\t${process.execPath}`, `\t\t${program}`, `\t\t${recordPath('com.test.print')}`]);
+    assert.deepEqual(lines.slice(argsStart + 1, argsStart + 4), [
+      `\t\t${process.execPath}`,
+      `\t\t${program}`,
+      `\t\t${recordPath('com.test.print')}`,
+    ]);
     assert.ok(lines.includes('\t\tFOO => bar'));
     assert.ok(lines.includes('\t\tPATH => /usr/bin:/bin:/usr/sbin:/sbin'));
   });
@@ -385,7 +464,10 @@ describe('launchctl double: print and list', () => {
     const result = await launchctl('print', `gui/${UID}/com.test.nothing`);
 
     assert.deepEqual([result.exitCode, result.stdout], [113, '']);
-    assert.equal(result.stderr, `Bad request.\nCould not find service "com.test.nothing" in domain for user gui: ${UID}\n`);
+    assert.equal(
+      result.stderr,
+      `Bad request.\nCould not find service "com.test.nothing" in domain for user gui: ${UID}\n`,
+    );
   });
 
   it('shows a job stopped by kill with its signal, as a negative status in list', async () => {
@@ -421,7 +503,10 @@ describe('launchctl double: print and list', () => {
     assert.ok(entry.stdout.includes('\t"Label" = "com.test.entry";\n'));
     assert.ok(entry.stdout.includes(`\t"PID" = ${pid};\n`));
     assert.ok(entry.stdout.includes(`\t"ProgramArguments" = (\n\t\t"${process.execPath}";\n`));
-    assert.deepEqual([missing.exitCode, missing.stderr], [113, 'Could not find service "com.test.other" in domain for port\n']);
+    assert.deepEqual(
+      [missing.exitCode, missing.stderr],
+      [113, 'Could not find service "com.test.other" in domain for port\n'],
+    );
   });
 
   it('lists enable and disable overrides in print-disabled', async () => {
@@ -430,7 +515,10 @@ describe('launchctl double: print and list', () => {
 
     const result = await launchctl('print-disabled', `gui/${UID}`);
 
-    assert.equal(result.stdout, 'disabled services = {\n\t"com.test.off" => disabled\n\t"com.test.on" => enabled\n}\nlogin item associations = {\n}\n');
+    assert.equal(
+      result.stdout,
+      'disabled services = {\n\t"com.test.off" => disabled\n\t"com.test.on" => enabled\n}\nlogin item associations = {\n}\n',
+    );
   });
 
   it('says Aqua for managername by default', async () => {
@@ -441,7 +529,9 @@ describe('launchctl double: print and list', () => {
     const result = await launchctl('bootout', '--wait', `gui/${UID}/com.test.x`);
 
     assert.notEqual(result.exitCode, 0);
-    assert.ok(result.stderr.startsWith('Unrecognized target specifier.\nUsage: launchctl bootout '));
+    assert.ok(
+      result.stderr.startsWith('Unrecognized target specifier.\nUsage: launchctl bootout '),
+    );
   });
 });
 
@@ -477,6 +567,9 @@ describe('launchctl double: kickstart', () => {
   it('answers 113 for a label that is not loaded', async () => {
     const result = await launchctl('kickstart', `gui/${UID}/com.test.none`);
 
-    assert.deepEqual([result.exitCode, result.stderr], [113, `Could not find service "com.test.none" in domain for user gui: ${UID}\n`]);
+    assert.deepEqual(
+      [result.exitCode, result.stderr],
+      [113, `Could not find service "com.test.none" in domain for user gui: ${UID}\n`],
+    );
   });
 });

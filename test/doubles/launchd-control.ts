@@ -85,21 +85,35 @@ export class LaunchdControl {
       const job = this.job(label);
       if (check(job)) return job;
       if (Date.now() > deadline) {
-        throw new Error(`launchd double: ${label} did not reach "${description}"; last state: ${JSON.stringify(job)}`);
+        throw new Error(
+          `launchd double: ${label} did not reach "${description}"; last state: ${JSON.stringify(job)}`,
+        );
       }
       await sleep(POLL_MS);
     }
   }
 
   /** Waits for the job's `state` line (`running`, `not running`, `spawn scheduled`). */
-  async waitForState(label: string, status: LaunchdJob['status'], options?: WaitOptions): Promise<LaunchdJob> {
-    const job = await this.waitForJob(label, (current) => current?.status === status, `state ${status}`, options);
+  async waitForState(
+    label: string,
+    status: LaunchdJob['status'],
+    options?: WaitOptions,
+  ): Promise<LaunchdJob> {
+    const job = await this.waitForJob(
+      label,
+      (current) => current?.status === status,
+      `state ${status}`,
+      options,
+    );
 
     return job!;
   }
 
   /** Waits until the job runs with a live pid other than `notPid`; returns the pid. */
-  async waitForPid(label: string, options: WaitOptions & { notPid?: number } = {}): Promise<number> {
+  async waitForPid(
+    label: string,
+    options: WaitOptions & { notPid?: number } = {},
+  ): Promise<number> {
     const job = await this.waitForJob(
       label,
       (current) => current?.pid != null && current.pid !== options.notPid && isAlive(current.pid),
@@ -112,7 +126,12 @@ export class LaunchdControl {
 
   /** Waits until the job has been spawned at least `runs` times. */
   async waitForRuns(label: string, runs: number, options?: WaitOptions): Promise<LaunchdJob> {
-    const job = await this.waitForJob(label, (current) => (current?.runs ?? 0) >= runs, `runs >= ${runs}`, options);
+    const job = await this.waitForJob(
+      label,
+      (current) => (current?.runs ?? 0) >= runs,
+      `runs >= ${runs}`,
+      options,
+    );
 
     return job!;
   }
@@ -213,5 +232,8 @@ export function writeJobProgram(dir: string): string {
 export function readJobRecords(recordPath: string): JobRecord[] {
   if (!existsSync(recordPath)) return [];
 
-  return readFileSync(recordPath, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as JobRecord);
+  return readFileSync(recordPath, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as JobRecord);
 }

@@ -16,7 +16,10 @@ beforeEach(() => {
 afterEach(() => world.cleanup());
 
 function plutil(args: string[], input?: string): Promise<CommandResult> {
-  const options = input === undefined ? { timeoutMs: 20_000, env: world.env } : { timeoutMs: 20_000, env: world.env, input };
+  const options =
+    input === undefined
+      ? { timeoutMs: 20_000, env: world.env }
+      : { timeoutMs: 20_000, env: world.env, input };
 
   return runCommand(world.commands.plutil, args, options);
 }
@@ -28,7 +31,12 @@ function file(name: string, text: string): string {
   return path;
 }
 
-const VALID = plist.build({ Label: 'com.test.ok', ProgramArguments: ['/bin/echo', 'a & <b>'], RunAtLoad: true, N: 10 });
+const VALID = plist.build({
+  Label: 'com.test.ok',
+  ProgramArguments: ['/bin/echo', 'a & <b>'],
+  RunAtLoad: true,
+  N: 10,
+});
 
 describe('plutil double', () => {
   it('says OK for a valid plist, and nothing with -s', async () => {
@@ -42,19 +50,31 @@ describe('plutil double', () => {
   });
 
   it('names the line of a key without a value', async () => {
-    const path = file('bad.plist', '<?xml version="1.0"?>\n<plist version="1.0">\n<dict>\n\t<key>Label</key>\n</dict>\n</plist>\n');
+    const path = file(
+      'bad.plist',
+      '<?xml version="1.0"?>\n<plist version="1.0">\n<dict>\n\t<key>Label</key>\n</dict>\n</plist>\n',
+    );
 
     const result = await plutil(['-lint', path]);
 
-    assert.deepEqual([result.exitCode, result.stdout], [1, `${path}: Value missing for key inside <dict> at line 5\n`]);
+    assert.deepEqual(
+      [result.exitCode, result.stdout],
+      [1, `${path}: Value missing for key inside <dict> at line 5\n`],
+    );
   });
 
   it('names the line of a value where a key belongs', async () => {
-    const path = file('nonkey.plist', '<plist version="1.0">\n<dict>\n<string>x</string>\n</dict>\n</plist>\n');
+    const path = file(
+      'nonkey.plist',
+      '<plist version="1.0">\n<dict>\n<string>x</string>\n</dict>\n</plist>\n',
+    );
 
     const result = await plutil(['-lint', path]);
 
-    assert.deepEqual([result.exitCode, result.stdout], [1, `${path}: Found non-key inside <dict> at line 3\n`]);
+    assert.deepEqual(
+      [result.exitCode, result.stdout],
+      [1, `${path}: Found non-key inside <dict> at line 3\n`],
+    );
   });
 
   it('refuses mismatched tags, unknown tags, bad escapes, control characters and two root objects', async () => {
@@ -89,7 +109,10 @@ describe('plutil double', () => {
 
     assert.equal(result.exitCode, 1);
     assert.equal(result.stdout, `${good}: OK\n`);
-    assert.equal(result.stderr, `${missing} does not exists or is not readable or is not a regular file\n`);
+    assert.equal(
+      result.stderr,
+      `${missing} does not exists or is not readable or is not a regular file\n`,
+    );
   });
 
   it('lints by default and reads stdin for -', async () => {
@@ -104,6 +127,9 @@ describe('plutil double', () => {
     const result = await plutil(['-convert', 'json', '-o', '-', path]);
 
     assert.equal(result.exitCode, 0);
-    assert.equal(result.stdout, '{"Label":"com.test.ok","ProgramArguments":["/bin/echo","a & <b>"],"RunAtLoad":true,"N":10}');
+    assert.equal(
+      result.stdout,
+      '{"Label":"com.test.ok","ProgramArguments":["/bin/echo","a & <b>"],"RunAtLoad":true,"N":10}',
+    );
   });
 });

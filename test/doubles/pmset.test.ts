@@ -79,11 +79,16 @@ describe('pmset -g assertions double', () => {
 
     assert.match(
       lines[at]!,
-      new RegExp(`^   pid ${child.pid}\\(caffeinate\\): \\[0x[0-9a-f]{16}\\] 00:00:0\\d PreventUserIdleSystemSleep named: "caffeinate command-line tool"  $`),
+      new RegExp(
+        `^   pid ${child.pid}\\(caffeinate\\): \\[0x[0-9a-f]{16}\\] 00:00:0\\d PreventUserIdleSystemSleep named: "caffeinate command-line tool"  $`,
+      ),
     );
     assert.equal(lines[at + 1], '\tDetails: caffeinate asserting for 600 secs');
     assert.equal(lines[at + 2], '\tLocalized=THE CAFFEINATE TOOL IS PREVENTING SLEEP.');
-    assert.match(lines[at + 3]!, /^\tTimeout will fire in (600|599|598) secs Action=TimeoutActionRelease$/);
+    assert.match(
+      lines[at + 3]!,
+      /^\tTimeout will fire in (600|599|598) secs Action=TimeoutActionRelease$/,
+    );
   });
 
   test('counts the summary from the live assertions only', async () => {
@@ -142,7 +147,11 @@ describe('pmset -g double', () => {
     power.setSleepDisabled(1);
     const lines = (await pmsetOut('-g')).split('\n');
 
-    assert.deepEqual(lines.slice(0, 3), ['System-wide power settings:', ' SleepDisabled\t\t1', 'Currently in use:']);
+    assert.deepEqual(lines.slice(0, 3), [
+      'System-wide power settings:',
+      ' SleepDisabled\t\t1',
+      'Currently in use:',
+    ]);
   });
 });
 
@@ -178,8 +187,8 @@ describe('pmset -g batt double', () => {
 
     assert.equal(
       await pmsetOut('-g', 'batt'),
-      "Now drawing from 'Battery Power'\n -InternalBattery-0 (id=1234567)\t40%; discharging; (no estimate) present: true\n"
-        + '\tBattery Warning: Early\n',
+      "Now drawing from 'Battery Power'\n -InternalBattery-0 (id=1234567)\t40%; discharging; (no estimate) present: true\n" +
+        '\tBattery Warning: Early\n',
     );
   });
 
@@ -201,6 +210,9 @@ describe('pmset errors', () => {
     const result = await pmset('-g', 'bogus');
 
     assert.equal(result.exitCode, 1);
-    assert.equal(result.stdout, "Error: unhandled argument bogus\nUsage: pmset <options>\nSee pmset(1) for details: 'man pmset'\n");
+    assert.equal(
+      result.stdout,
+      "Error: unhandled argument bogus\nUsage: pmset <options>\nSee pmset(1) for details: 'man pmset'\n",
+    );
   });
 });

@@ -11,7 +11,8 @@ import { DOUBLES_BIN } from '../helpers/double-env.js';
 
 export type SettingValue = string | number | boolean;
 export type PowerSource = 'ac' | 'battery' | 'ups' | null;
-export type BatteryState = 'charging' | 'discharging' | 'charged' | 'finishing charge' | 'AC attached; not charging';
+export type BatteryState =
+  'charging' | 'discharging' | 'charged' | 'finishing charge' | 'AC attached; not charging';
 
 export interface BatteryInfo {
   name: string;
@@ -75,7 +76,10 @@ interface CaffeinateRecord {
 
 interface PowerStateLib {
   readPowerSettings(env: NodeJS.ProcessEnv): PowerSettings;
-  updatePowerSettings(change: (settings: PowerSettings) => PowerSettings, env: NodeJS.ProcessEnv): PowerSettings;
+  updatePowerSettings(
+    change: (settings: PowerSettings) => PowerSettings,
+    env: NodeJS.ProcessEnv,
+  ): PowerSettings;
   readLiveAssertions(env: NodeJS.ProcessEnv): LiveAssertion[];
   readCaffeinateRecords(env: NodeJS.ProcessEnv): CaffeinateRecord[];
   isRecordAlive(record: CaffeinateRecord): boolean;
@@ -110,7 +114,11 @@ function readCmdline(pid: number): string[] {
   }
 }
 
-function setRow(rows: [string, SettingValue][], name: string, value: SettingValue | null): [string, SettingValue][] {
+function setRow(
+  rows: [string, SettingValue][],
+  name: string,
+  value: SettingValue | null,
+): [string, SettingValue][] {
   const kept = rows.filter(([key]) => key !== name);
   if (value === null) return kept;
   const at = rows.findIndex(([key]) => key === name);
@@ -143,14 +151,20 @@ export class PowerControl {
   setLiveSettings(values: Record<string, SettingValue | null>): void {
     this.update((settings) => ({
       ...settings,
-      live: Object.entries(values).reduce((rows, [name, value]) => setRow(rows, name, value), settings.live),
+      live: Object.entries(values).reduce(
+        (rows, [name, value]) => setRow(rows, name, value),
+        settings.live,
+      ),
     }));
   }
 
   /** Sets rows of one `pmset -g custom` profile; null removes one. */
   setCustomSettings(profile: 'ac' | 'battery', values: Record<string, SettingValue | null>): void {
     this.update((settings) => {
-      const rows = Object.entries(values).reduce((acc, [name, value]) => setRow(acc, name, value), settings.custom[profile] ?? []);
+      const rows = Object.entries(values).reduce(
+        (acc, [name, value]) => setRow(acc, name, value),
+        settings.custom[profile] ?? [],
+      );
 
       return { ...settings, custom: { ...settings.custom, [profile]: rows } };
     });
@@ -171,13 +185,22 @@ export class PowerControl {
       if (kind === 'none') return { ...settings, powerSource: null, hasBattery: false };
       const state: BatteryState = kind === 'ac' ? 'charging' : 'discharging';
 
-      return { ...settings, powerSource: kind, hasBattery: true, battery: { ...settings.battery, state } };
+      return {
+        ...settings,
+        powerSource: kind,
+        hasBattery: true,
+        battery: { ...settings.battery, state },
+      };
     });
   }
 
   /** Changes the battery line of `pmset -g batt`. */
   setBattery(battery: Partial<BatteryInfo>, warning: 'Early' | 'Final' | null = null): void {
-    this.update((settings) => ({ ...settings, battery: { ...settings.battery, ...battery }, batteryWarning: warning }));
+    this.update((settings) => ({
+      ...settings,
+      battery: { ...settings.battery, ...battery },
+      batteryWarning: warning,
+    }));
   }
 
   /** Replaces the other processes' assertions (powerd's by default); `[]` lists none. */
@@ -200,7 +223,9 @@ export class PowerControl {
       const assertions = this.readLiveAssertions();
       if (accept(assertions)) return assertions;
       if (Date.now() > deadline) {
-        throw new Error(`caffeinate assertions did not reach the expected state: ${JSON.stringify(assertions)}`);
+        throw new Error(
+          `caffeinate assertions did not reach the expected state: ${JSON.stringify(assertions)}`,
+        );
       }
       await sleep(25);
     }
@@ -232,7 +257,9 @@ export class PowerControl {
     return names
       .filter((name) => /^\d+$/.test(name))
       .map(Number)
-      .filter((pid) => readCmdline(pid).includes(CAFFEINATE_BIN) && readEnviron(pid).includes(marker))
+      .filter(
+        (pid) => readCmdline(pid).includes(CAFFEINATE_BIN) && readEnviron(pid).includes(marker),
+      )
       .filter((pid) => storeLib.isProcessAlive(pid));
   }
 

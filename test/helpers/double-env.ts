@@ -40,8 +40,12 @@ export function createDoubleWorld(options: DoubleWorldOptions = {}): DoubleWorld
   const launchAgentsDir = join(root, options.homeName ?? 'home', 'LaunchAgents');
   for (const dir of [home, doubleState, launchAgentsDir]) mkdirSync(dir, { recursive: true });
 
-  const commands = Object.fromEntries(COMMAND_NAMES.map((name) => [name, join(DOUBLES_BIN, name)])) as CommandPaths;
-  const commandEnv = Object.fromEntries(COMMAND_NAMES.map((name) => [commandPathVariable(name), commands[name]]));
+  const commands = Object.fromEntries(
+    COMMAND_NAMES.map((name) => [name, join(DOUBLES_BIN, name)]),
+  ) as CommandPaths;
+  const commandEnv = Object.fromEntries(
+    COMMAND_NAMES.map((name) => [commandPathVariable(name), commands[name]]),
+  );
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: join(root, options.homeName ?? 'home'),

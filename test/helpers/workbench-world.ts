@@ -14,8 +14,18 @@ import { workbenchPaths, type WorkbenchPaths } from '../../src/core/platform.js'
 import { Workbench } from '../../src/core/workbench.js';
 import { ContainerDouble } from '../doubles/container-control.js';
 import { LaunchdControl } from '../doubles/launchd-control.js';
-import { freePort, startMockTelegram, type MockTelegram, type TelegramMode } from '../supervisor/harness.js';
-import { createDoubleWorld, REPO_ROOT, type DoubleWorld, type DoubleWorldOptions } from './double-env.js';
+import {
+  freePort,
+  startMockTelegram,
+  type MockTelegram,
+  type TelegramMode,
+} from '../supervisor/harness.js';
+import {
+  createDoubleWorld,
+  REPO_ROOT,
+  type DoubleWorld,
+  type DoubleWorldOptions,
+} from './double-env.js';
 
 export const IMAGE = 'codewhale-workbench:latest';
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
@@ -50,7 +60,10 @@ function installBridge(root: string): string {
   mkdirSync(coreDir, { recursive: true });
   copyFileSync(join(FIXTURES, 'fake-bridge.mjs'), join(bridgeDir, 'index.mjs'));
   copyFileSync(join(FIXTURES, 'fake-bridge-core.mjs'), join(coreDir, 'lib.mjs'));
-  writeFileSync(join(bridgeDir, '..', 'package.json'), '{ "name": "codewhale-telegram-bridge", "type": "module" }\n');
+  writeFileSync(
+    join(bridgeDir, '..', 'package.json'),
+    '{ "name": "codewhale-telegram-bridge", "type": "module" }\n',
+  );
 
   return join(bridgeDir, 'index.mjs');
 }
@@ -60,7 +73,9 @@ function installDoctor(root: string): string {
   const binDir = join(root, 'image-bin');
   mkdirSync(binDir, { recursive: true });
   const doctor = join(binDir, 'workbench-doctor');
-  writeFileSync(doctor, `#!/bin/sh\nexec '${process.execPath}' '${DOCTOR_BUNDLE}' "$@"\n`, { mode: 0o755 });
+  writeFileSync(doctor, `#!/bin/sh\nexec '${process.execPath}' '${DOCTOR_BUNDLE}' "$@"\n`, {
+    mode: 0o755,
+  });
 
   return binDir;
 }
@@ -92,9 +107,12 @@ function registerImage(double: ContainerDouble, root: string): void {
 }
 
 /** Creates a world with the env files set up and the image present; `dispose()` in `after`. */
-export async function createWorkbenchWorld(options: WorkbenchWorldOptions = {}): Promise<WorkbenchWorld> {
+export async function createWorkbenchWorld(
+  options: WorkbenchWorldOptions = {},
+): Promise<WorkbenchWorld> {
   for (const bundle of [SUPERVISOR_BUNDLE, CLI_BUNDLE, DOCTOR_BUNDLE]) {
-    if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run \`node scripts/build.mjs\` first`);
+    if (!existsSync(bundle))
+      throw new Error(`${bundle} is missing: run \`node scripts/build.mjs\` first`);
   }
   const world = createDoubleWorld(options);
   const containerDouble = new ContainerDouble(world.doubleState);
@@ -107,7 +125,10 @@ export async function createWorkbenchWorld(options: WorkbenchWorldOptions = {}):
   if (!options.withoutEnvFiles) {
     const envDir = join(world.home, 'env');
     setUpEnvFiles(envDir);
-    saveEnvChanges(envDir, 'runtime', { CODEWHALE_RUNTIME_PORT: String(port), DEEPSEEK_API_KEY: `sk-${randomBytes(16).toString('hex')}` });
+    saveEnvChanges(envDir, 'runtime', {
+      CODEWHALE_RUNTIME_PORT: String(port),
+      DEEPSEEK_API_KEY: `sk-${randomBytes(16).toString('hex')}`,
+    });
     saveEnvChanges(envDir, 'bridge', {
       TELEGRAM_BOT_TOKEN: botToken,
       CODEWHALE_RUNTIME_URL: `http://127.0.0.1:${port}`,
@@ -128,7 +149,8 @@ export async function createWorkbenchWorld(options: WorkbenchWorldOptions = {}):
     telegram,
     port,
     botToken,
-    workbench: () => new Workbench({ env: world.env, agentProgram: [process.execPath, CLI_BUNDLE] }),
+    workbench: () =>
+      new Workbench({ env: world.env, agentProgram: [process.execPath, CLI_BUNDLE] }),
     paths: () => workbenchPaths(world.home, world.env),
     async dispose() {
       await launchdDouble.killAll();

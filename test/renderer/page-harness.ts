@@ -1,8 +1,9 @@
 /**
  * Runs the app's pages in Debian's Chromium with the preload's API in place: `window.workbench`
  * is the same bridge the preload builds, its requests answered in this process by the main
- * process's own request handler over a core. Pages are bundled as the build script bundles them
- * and served from a route on the app's origin, with the CSP header the app sends.
+ * process's own request handler over a core, and statuses reach the pages as the main process
+ * broadcasts them. Pages are bundled as the build script bundles them and served from a route on
+ * the app's origin, with the CSP header the app sends.
  */
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
@@ -43,7 +44,9 @@ export async function buildPages(outDir: string): Promise<void> {
     format: 'esm',
     sourcemap: 'linked',
     logLevel: 'warning',
-    entryPoints: WINDOW_NAMES.map((name) => join(REPO_ROOT, 'src', 'renderer', 'pages', `${name}.ts`)),
+    entryPoints: WINDOW_NAMES.map((name) =>
+      join(REPO_ROOT, 'src', 'renderer', 'pages', `${name}.ts`),
+    ),
     outdir: outDir,
   });
   cpSync(join(REPO_ROOT, 'src', 'renderer', 'static'), outDir, { recursive: true });
@@ -78,14 +81,20 @@ export type PageRequestHandler = (channel: string, arg: unknown) => Promise<unkn
 export interface PageHarness {
   browser: Browser;
   /** Opens a page in a fresh context with its own colour scheme. */
-  open(name: WindowName, options?: { colorScheme?: 'light' | 'dark'; query?: string }): Promise<{ page: Page; context: BrowserContext; errors: string[] }>;
+  open(
+    name: WindowName,
+    options?: { colorScheme?: 'light' | 'dark'; query?: string },
+  ): Promise<{ page: Page; context: BrowserContext; errors: string[] }>;
   /** Sends a status to every open page, checked against the contract as the main process does. */
   push(status: unknown): Promise<void>;
   close(): Promise<void>;
 }
 
 /** Launches Chromium and serves the pages in `pagesDir`, answering requests with `handle`. */
-export async function startPageHarness(pagesDir: string, handle: PageRequestHandler): Promise<PageHarness> {
+export async function startPageHarness(
+  pagesDir: string,
+  handle: PageRequestHandler,
+): Promise<PageHarness> {
   const script = await bridgeScript();
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -95,17 +104,22 @@ export async function startPageHarness(pagesDir: string, handle: PageRequestHand
   const pages = new Set<Page>();
 
   const open: PageHarness['open'] = async (name, options = {}) => {
-    const context = await browser.newContext({ colorScheme: options.colorScheme ?? 'light', viewport: { width: 820, height: 760 } });
+    const context = await browser.newContext({
+      colorScheme: options.colorScheme ?? 'light',
+      viewport: { width: 820, height: 760 },
+    });
     contexts.add(context);
     // The IPC argument crosses as JSON (undefined becomes null): the contract sees what preload sends.
     await context.exposeFunction('__workbenchInvoke', async (channel: string, arg: unknown) =>
-      JSON.stringify(await handle(channel, arg === null ? undefined : arg)));
+      JSON.stringify(await handle(channel, arg === null ? undefined : arg)),
+    );
     await context.addInitScript({ content: script });
     await context.route('**/*', async (route) => {
       const url = new URL(route.request().url());
       if (url.origin !== PAGE_ORIGIN) return route.abort('blockedbyclient');
       const path = join(pagesDir, url.pathname);
-      if (!path.startsWith(pagesDir) || !existsSync(path)) return route.fulfill({ status: 404, body: 'not found' });
+      if (!path.startsWith(pagesDir) || !existsSync(path))
+        return route.fulfill({ status: 404, body: 'not found' });
 
       return route.fulfill({
         status: 200,
@@ -132,10 +146,20 @@ export async function startPageHarness(pagesDir: string, handle: PageRequestHand
   const push: PageHarness['push'] = async (status) => {
     const checked = parseValue('status', status);
     if (!checked.ok) throw new Error(checked.error);
-    await Promise.all([...pages].map((page) => page
-      .evaluate((value) => (globalThis as unknown as { __workbenchPush(s: unknown): void }).__workbenchPush(value), checked.value)
-      // A page closing while the status is on its way misses it, as a closed window does.
-      .catch(() => undefined)));
+    await Promise.all(
+      [...pages].map((page) =>
+        page
+          .evaluate(
+            (value) =>
+              (globalThis as unknown as { __workbenchPush(s: unknown): void }).__workbenchPush(
+                value,
+              ),
+            checked.value,
+          )
+          // A page closing while the status is on its way misses it, as a closed window does.
+          .catch(() => undefined),
+      ),
+    );
   };
 
   return {
@@ -150,7 +174,11 @@ export async function startPageHarness(pagesDir: string, handle: PageRequestHand
 }
 
 /** Writes a screenshot to test-artifacts/screenshots and, when asked, a copy to docs/screenshots. */
-export async function saveScreenshot(page: Page, name: string, options: { docs?: boolean } = {}): Promise<string> {
+export async function saveScreenshot(
+  page: Page,
+  name: string,
+  options: { docs?: boolean } = {},
+): Promise<string> {
   const artifacts = join(REPO_ROOT, 'test-artifacts', 'screenshots');
   mkdirSync(artifacts, { recursive: true });
   const path = join(artifacts, `${name}.png`);

@@ -13,14 +13,20 @@ import { WINDOW_NAMES } from '../../src/ipc/channels.js';
 import { createRequestHandler } from '../../src/main/ipc-handlers.js';
 import { RefreshScheduler, systemClock } from '../../src/main/refresh-scheduler.js';
 import { createSettingsAccess } from '../../src/main/settings-access.js';
-import { createWorkbenchWorld, IMAGE, type WorkbenchWorld, type WorkbenchWorldOptions } from '../helpers/workbench-world.js';
+import {
+  createWorkbenchWorld,
+  IMAGE,
+  type WorkbenchWorld,
+  type WorkbenchWorldOptions,
+} from '../helpers/workbench-world.js';
 import { buildPages, saveScreenshot, startPageHarness, type PageHarness } from './page-harness.js';
 
 const GOOD_BOT_TOKEN = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0';
 const CONTAINER = 'codewhale-workbench';
 /** What the supervisor says when the bridge exits because its bot token is not set. */
 const MISSING_TOKEN_DETAIL =
-  'missing variable: TELEGRAM_BOT_TOKEN is required — set it in telegram-bridge.env, then restart the workbench';
+  'missing variable: TELEGRAM_BOT_TOKEN is required — ' +
+  'set it in telegram-bridge.env, then restart the workbench';
 /** A home folder whose name is markup, so the log lines that name it would inject it into HTML. */
 const MARKUP_HOME = '<img src=x onerror=alert(1)>';
 
@@ -28,7 +34,7 @@ interface Fixture {
   world: WorkbenchWorld;
   core: Workbench;
   harness: PageHarness;
-  /** Pushes fresh statuses to the pages, as the main process's scheduler does while a window is open. */
+  /** Pushes fresh statuses to the pages, as the main process's scheduler does for open windows. */
   scheduler: RefreshScheduler;
 }
 
@@ -83,7 +89,9 @@ function bridgeEnvPath(fixture: Fixture): string {
   return join(fixture.world.paths().envDir, 'telegram-bridge.env');
 }
 
-function readSupervisorStatus(fixture: Fixture): { services: Record<string, { detail: string | null }> } {
+type SupervisorServices = { services: Record<string, { detail: string | null }> };
+
+function readSupervisorStatus(fixture: Fixture): SupervisorServices {
   return JSON.parse(readFileSync(join(fixture.world.home, 'status', 'status.json'), 'utf8'));
 }
 
@@ -120,9 +128,11 @@ describe('the app windows in Chromium, on the core and the doubles', () => {
     assert.equal(await page.locator('#start').isDisabled(), true);
     assert.equal(await page.locator('#restart').isDisabled(), false);
     const runtime = (await fixture.core.status()).services?.runtime;
-    assert.equal(runtime?.state, 'running');
-    assert.ok(runtime.pid !== null && isAlive(runtime.pid), 'the runtime the page shows is a live process');
-    assert.equal(await page.locator('#service-runtime td').nth(2).textContent(), String(runtime.pid));
+    assert.ok(runtime);
+    assert.equal(runtime.state, 'running');
+    assert.ok(runtime.pid !== null && isAlive(runtime.pid), 'the runtime shown is a live process');
+    const pidCell = page.locator('#service-runtime td').nth(2);
+    assert.equal(await pidCell.textContent(), String(runtime.pid));
     assert.match((await page.locator('#service-bridge').textContent()) ?? '', /running/);
     assert.deepEqual(errors, []);
   });
@@ -176,7 +186,10 @@ describe('the app windows in Chromium, on the core and the doubles', () => {
       await row.locator('.problem-message').textContent(),
       'the value of TELEGRAM_MAX_REPLY_CHARS has an inline comment ("3000 # shorter replies"); every loader keeps it as part of the value',
     );
-    assert.equal(await row.locator('.fix').textContent(), 'Fix: move the comment to a line of its own that starts with "#"');
+    assert.equal(
+      await row.locator('.fix').textContent(),
+      'Fix: move the comment to a line of its own that starts with "#"',
+    );
     assert.equal(await input.getAttribute('aria-invalid'), 'true');
     assert.equal(await page.locator('#save').isDisabled(), true);
     assert.match(readFileSync(bridgeEnvPath(fixture), 'utf8'), /^TELEGRAM_MAX_REPLY_CHARS=3500$/m);
@@ -206,13 +219,20 @@ describe('the app windows in Chromium, on the core and the doubles', () => {
 
     assert.equal(await input.getAttribute('type'), 'password');
     assert.equal(await input.inputValue(), '');
-    assert.equal(await input.getAttribute('placeholder'), '•••••••• (45 characters) — type to replace');
+    assert.equal(
+      await input.getAttribute('placeholder'),
+      '•••••••• (45 characters) — type to replace',
+    );
     assert.equal((await page.content()).includes(GOOD_BOT_TOKEN), false);
 
     await row.locator('button.reveal').click();
     await row.locator('input.value[type="text"]').waitFor();
     assert.equal(await input.inputValue(), GOOD_BOT_TOKEN);
-    assert.equal(await page.locator('#save').isDisabled(), true, 'a revealed, unchanged value is no change');
+    assert.equal(
+      await page.locator('#save').isDisabled(),
+      true,
+      'a revealed, unchanged value is no change',
+    );
   });
 
   test('groups the doctor\u2019s findings with the fix for each failure', async (t) => {
@@ -227,9 +247,23 @@ describe('the app windows in Chromium, on the core and the doubles', () => {
       await failure.locator('.check-message').textContent(),
       'telegram-bridge.env: TELEGRAM_BOT_TOKEN is not set in telegram-bridge.env; the bridge does not start without it',
     );
-    assert.equal(await failure.locator('.fix').textContent(), 'Fix: paste the value on stdin: `workbench env set bridge TELEGRAM_BOT_TOKEN`');
-    assert.equal(await page.locator('section.panel').first().locator('.check').first().getAttribute('data-level'), 'fail');
-    assert.match((await page.locator('#message').textContent()) ?? '', /^\d+ failures?, \d+ warnings?, \d+ checks\. Fix the failures below/);
+    assert.equal(
+      await failure.locator('.fix').textContent(),
+      'Fix: paste the value on stdin: `workbench env set bridge TELEGRAM_BOT_TOKEN`',
+    );
+    assert.equal(
+      await page
+        .locator('section.panel')
+        .first()
+        .locator('.check')
+        .first()
+        .getAttribute('data-level'),
+      'fail',
+    );
+    assert.match(
+      (await page.locator('#message').textContent()) ?? '',
+      /^\d+ failures?, \d+ warnings?, \d+ checks\. Fix the failures below/,
+    );
   });
 
   test('saves settings through the schema and shows its refusal', async (t) => {
@@ -242,13 +276,19 @@ describe('the app windows in Chromium, on the core and the doubles', () => {
     await page.locator('#memory').fill('lots');
     await page.locator('#save').click();
     await page.locator('#message[data-kind="error"]').waitFor();
-    assert.match((await page.locator('#message').textContent()) ?? '', /^Setting memory in .*config\.json must be a size such as 16G or 8192M \(got "lots"\)/);
+    assert.match(
+      (await page.locator('#message').textContent()) ?? '',
+      /^Setting memory in .*config\.json must be a size such as 16G or 8192M \(got "lots"\)/,
+    );
 
     await page.locator('#memory').fill('8G');
     await page.locator('#cpus').fill('2');
     await page.locator('#save').click();
     await page.locator('#message[data-kind="success"]').waitFor();
-    assert.deepEqual([fixture.core.readSettings().cpus, fixture.core.readSettings().memory], [2, '8G']);
+    assert.deepEqual(
+      [fixture.core.readSettings().cpus, fixture.core.readSettings().memory],
+      [2, '8G'],
+    );
   });
 
   test('creates the env files, takes a bot token and an allowlist in first-run setup', async (t) => {

@@ -54,14 +54,21 @@ const text = readFileSync(join(REPO_ROOT, 'assets', 'container', 'Containerfile'
 const instructions = parseContainerfile(text);
 const stages = stagesOf(instructions);
 const final = stages.get('final')!;
-const finalRun = final.filter((item) => item.keyword === 'RUN').map((item) => item.args).join(' && ');
+const finalRun = final
+  .filter((item) => item.keyword === 'RUN')
+  .map((item) => item.args)
+  .join(' && ');
 const copies = final.filter((item) => item.keyword === 'COPY').map((item) => item.args);
 
 describe('the workbench Containerfile', () => {
   it('builds on the pinned CodeWhale release image for linux/arm64', () => {
     assert.equal(final[0]!.args, '--platform=linux/arm64 ghcr.io/hmbown/codewhale:0.9.10');
     for (const from of instructions.filter((item) => item.keyword === 'FROM')) {
-      assert.match(from.args, /^--platform=linux\/arm64 /, `stage ${from.args} is not pinned to linux/arm64`);
+      assert.match(
+        from.args,
+        /^--platform=linux\/arm64 /,
+        `stage ${from.args} is not pinned to linux/arm64`,
+      );
       assert.doesNotMatch(from.args, /:latest\b/);
     }
   });
@@ -80,38 +87,80 @@ describe('the workbench Containerfile', () => {
 
   it('ships telegram-bridge with bridge-core as its sibling, both from the release tag of the image', () => {
     const source = stages.get('bridge-source')!;
-    const clone = source.filter((item) => item.keyword === 'RUN').map((item) => item.args).join(' ');
-    assert.match(clone, /git clone --depth 1 --branch "v\$\{CODEWHALE_VERSION\}" https:\/\/github\.com\/Hmbown\/CodeWhale\.git \/src/);
+    const clone = source
+      .filter((item) => item.keyword === 'RUN')
+      .map((item) => item.args)
+      .join(' ');
+    assert.match(
+      clone,
+      /git clone --depth 1 --branch "v\$\{CODEWHALE_VERSION\}" https:\/\/github\.com\/Hmbown\/CodeWhale\.git \/src/,
+    );
     const version = /^ARG CODEWHALE_VERSION=(\S+)$/m.exec(text)?.[1];
-    assert.equal(`ghcr.io/hmbown/codewhale:${version}`, final[0]!.args.split(' ')[1], 'the bridge comes from the same release');
-    assert.ok(copies.includes('--from=bridge-source /src/integrations/bridge-core /opt/codewhale/bridge-core'));
-    assert.ok(copies.includes('--from=bridge-source /src/integrations/telegram-bridge /opt/codewhale/telegram-bridge'));
+    assert.equal(
+      `ghcr.io/hmbown/codewhale:${version}`,
+      final[0]!.args.split(' ')[1],
+      'the bridge comes from the same release',
+    );
+    assert.ok(
+      copies.includes(
+        '--from=bridge-source /src/integrations/bridge-core /opt/codewhale/bridge-core',
+      ),
+    );
+    assert.ok(
+      copies.includes(
+        '--from=bridge-source /src/integrations/telegram-bridge /opt/codewhale/telegram-bridge',
+      ),
+    );
     assert.equal(DEFAULT_PATHS.bridgeEntry, '/opt/codewhale/telegram-bridge/src/index.mjs');
   });
 
   it('installs the supervisor and the doctor bundles as workbench-supervisor and workbench-doctor', () => {
     assert.ok(copies.includes('dist/supervisor.js /opt/workbench/supervisor.js'));
     assert.ok(copies.includes('dist/doctor.js /opt/workbench/doctor.js'));
-    assert.match(finalRun, /ln -s \/opt\/workbench\/supervisor\.js \/usr\/local\/bin\/workbench-supervisor/);
-    assert.match(finalRun, /ln -s \/opt\/workbench\/doctor\.js \/usr\/local\/bin\/workbench-doctor/);
+    assert.match(
+      finalRun,
+      /ln -s \/opt\/workbench\/supervisor\.js \/usr\/local\/bin\/workbench-supervisor/,
+    );
+    assert.match(
+      finalRun,
+      /ln -s \/opt\/workbench\/doctor\.js \/usr\/local\/bin\/workbench-doctor/,
+    );
     const entrypoint = final.filter((item) => item.keyword === 'ENTRYPOINT');
-    assert.deepEqual(entrypoint.map((item) => JSON.parse(item.args)), [['/usr/local/bin/workbench-supervisor']]);
+    assert.deepEqual(
+      entrypoint.map((item) => JSON.parse(item.args)),
+      [['/usr/local/bin/workbench-supervisor']],
+    );
   });
 
   it('keeps the codewhale user at UID 1000 and prepares every mount point with its owner and mode', () => {
     assert.match(finalRun, /test "\$\(id -u codewhale\):\$\(id -g codewhale\)" = "1000:1000"/);
-    const serviceDirs = [DEFAULT_PATHS.workspace, DEFAULT_PATHS.runtimeState, DEFAULT_PATHS.bridgeState].join(' ');
+    const serviceDirs = [
+      DEFAULT_PATHS.workspace,
+      DEFAULT_PATHS.runtimeState,
+      DEFAULT_PATHS.bridgeState,
+    ].join(' ');
     assert.ok(finalRun.includes(`mkdir -p ${serviceDirs}`));
     assert.ok(finalRun.includes(`chown 1000:1000 ${serviceDirs}`));
     assert.ok(finalRun.includes(`chmod 0700 ${serviceDirs}`));
     const rootDirs = [DEFAULT_PATHS.envDir, DEFAULT_PATHS.statusDir].join(' ');
-    assert.ok(finalRun.includes(`mkdir -p ${rootDirs}`) && finalRun.includes(`chmod 0700 ${rootDirs}`));
+    assert.ok(
+      finalRun.includes(`mkdir -p ${rootDirs}`) && finalRun.includes(`chmod 0700 ${rootDirs}`),
+    );
   });
 
   it('publishes no port, stops with SIGTERM and declares no VOLUME', () => {
-    assert.equal(instructions.some((item) => item.keyword === 'EXPOSE'), false);
-    assert.equal(instructions.some((item) => item.keyword === 'VOLUME'), false);
-    assert.deepEqual(final.filter((item) => item.keyword === 'STOPSIGNAL').map((item) => item.args), ['SIGTERM']);
+    assert.equal(
+      instructions.some((item) => item.keyword === 'EXPOSE'),
+      false,
+    );
+    assert.equal(
+      instructions.some((item) => item.keyword === 'VOLUME'),
+      false,
+    );
+    assert.deepEqual(
+      final.filter((item) => item.keyword === 'STOPSIGNAL').map((item) => item.args),
+      ['SIGTERM'],
+    );
   });
 
   it('starts the supervisor as root so it can hand fresh volumes to UID 1000', () => {

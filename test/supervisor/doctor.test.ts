@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 import {
-  createWorkbench, runDoctorBundle, startSupervisor, stopSupervisor, waitForStatus, type RunningSupervisor, type WorkbenchOptions,
+  createWorkbench,
+  runDoctorBundle,
+  startSupervisor,
+  stopSupervisor,
+  waitForStatus,
+  type RunningSupervisor,
+  type WorkbenchOptions,
 } from './harness.js';
 
 interface Report {
@@ -40,14 +46,26 @@ describe('workbench-doctor', () => {
     const { code, stdout } = await runDoctorBundle(world);
     const report = JSON.parse(stdout) as Report;
 
-    assert.deepEqual(report.checks.filter((item) => item.level !== 'ok'), []);
+    assert.deepEqual(
+      report.checks.filter((item) => item.level !== 'ok'),
+      [],
+    );
     assert.equal(code, 0);
     assert.deepEqual(Object.keys(report), ['checks', 'failures', 'warnings']);
     assert.deepEqual(Object.keys(report.checks[0]!), ['id', 'level', 'message']);
-    assert.equal(check(report, 'runtime-listen').message, `port ${world.port} is bound to 127.0.0.1 only`);
-    assert.equal(check(report, 'runtime-token').message, "GET /v1/workspace/status: 401 without a token, 200 with the bridge's token");
+    assert.equal(
+      check(report, 'runtime-listen').message,
+      `port ${world.port} is bound to 127.0.0.1 only`,
+    );
+    assert.equal(
+      check(report, 'runtime-token').message,
+      "GET /v1/workspace/status: 401 without a token, 200 with the bridge's token",
+    );
     assert.equal(check(report, 'codewhale').message, 'codewhale version: codewhale 0.9.10');
-    assert.match(check(report, 'service-bridge').message, /^bridge running, pid \d+, up \d+s, 0 restart\(s\)$/);
+    assert.match(
+      check(report, 'service-bridge').message,
+      /^bridge running, pid \d+, up \d+s, 0 restart\(s\)$/,
+    );
     assert.ok(!stdout.includes(world.runtimeToken) && !stdout.includes(world.botToken));
   });
 
@@ -56,8 +74,14 @@ describe('workbench-doctor', () => {
     const { code, stdout } = await runDoctorBundle(world, {}, []);
 
     assert.equal(code, 1);
-    assert.match(stdout, /^CodeWhale Workbench doctor \(inside the container\)\n\n== Tools ==\n\[ok\] node v\d+/);
-    assert.match(stdout, /\n== Services ==\n\[fail\] cannot read the supervisor's status: the supervisor has not written status\.json yet\n/);
+    assert.match(
+      stdout,
+      /^CodeWhale Workbench doctor \(inside the container\)\n\n== Tools ==\n\[ok\] node v\d+/,
+    );
+    assert.match(
+      stdout,
+      /\n== Services ==\n\[fail\] cannot read the supervisor's status: the supervisor has not written status\.json yet\n/,
+    );
     assert.match(stdout, /\n== Summary ==\n\d+ failure\(s\), \d+ warning\(s\)\n$/);
   });
 
@@ -73,10 +97,13 @@ describe('workbench-doctor', () => {
     const procRoot = join(world.root, 'proc');
     mkdirSync(join(procRoot, 'net'), { recursive: true });
     const portHex = world.port.toString(16).toUpperCase().padStart(4, '0');
-    writeFileSync(join(procRoot, 'net', 'tcp'), [
-      '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
-      `   0: 00000000:${portHex} 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 1 1 0 100 0 0 10 0`,
-    ].join('\n'));
+    writeFileSync(
+      join(procRoot, 'net', 'tcp'),
+      [
+        '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+        `   0: 00000000:${portHex} 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 1 1 0 100 0 0 10 0`,
+      ].join('\n'),
+    );
 
     const { code, stdout } = await runDoctorBundle(world, { WORKBENCH_PROC_ROOT: procRoot });
     const report = JSON.parse(stdout) as Report;
@@ -84,18 +111,26 @@ describe('workbench-doctor', () => {
     assert.equal(code, 1);
     const lib = join(world.root, 'opt', 'codewhale', 'bridge-core', 'src', 'lib.mjs');
     assert.deepEqual(check(report, 'bridge-files'), {
-      id: 'bridge-files', level: 'fail',
+      id: 'bridge-files',
+      level: 'fail',
       message: `bridge-core is missing beside telegram-bridge (${lib}); the bridge would exit with ERR_MODULE_NOT_FOUND`,
     });
     assert.equal(check(report, 'bridge-imports').level, 'fail');
-    assert.match(check(report, 'env-runtime').message, /^runtime\.env is world-readable \(\d+:\d+:0644\) — run `workbench env check --fix` on the Mac$/);
+    assert.match(
+      check(report, 'env-runtime').message,
+      /^runtime\.env is world-readable \(\d+:\d+:0644\) — run `workbench env check --fix` on the Mac$/,
+    );
     assert.equal(check(report, 'env-bridge-token_mismatch').level, 'fail');
     assert.equal(check(report, 'workspace').message, `workspace ${world.workspace} does not exist`);
-    assert.equal(check(report, 'runtime-state-links').message,
-      `runtime state subfolders are symlinks, which the runtime refuses: ${join(stateDir, 'threads')}`);
+    assert.equal(
+      check(report, 'runtime-state-links').message,
+      `runtime state subfolders are symlinks, which the runtime refuses: ${join(stateDir, 'threads')}`,
+    );
     assert.equal(check(report, 'supervisor').level, 'fail');
-    assert.equal(check(report, 'runtime-listen').message,
-      `port ${world.port} is bound to 0.0.0.0, reachable from outside the container — bind 127.0.0.1 only`);
+    assert.equal(
+      check(report, 'runtime-listen').message,
+      `port ${world.port} is bound to 0.0.0.0, reachable from outside the container — bind 127.0.0.1 only`,
+    );
     assert.equal(check(report, 'runtime-health').level, 'fail');
     assert.equal(check(report, 'runtime-token').level, 'warn');
     assert.equal(report.failures, report.checks.filter((item) => item.level === 'fail').length);
@@ -113,8 +148,16 @@ describe('workbench-doctor', () => {
     assert.equal(code, 1);
     assert.equal(check(report, 'supervisor').level, 'ok');
     assert.equal(check(report, 'service-runtime').level, 'warn');
-    assert.match(check(report, 'service-runtime').message, new RegExp(`^runtime starting, pid \\d+, up \\d+s, 0 restart\\(s\\) — waiting for /health on port ${world.port}$`));
-    assert.equal(check(report, 'service-bridge').message, 'bridge starting, 0 restart(s) — waiting for the runtime to answer /health');
+    assert.match(
+      check(report, 'service-runtime').message,
+      new RegExp(
+        `^runtime starting, pid \\d+, up \\d+s, 0 restart\\(s\\) — waiting for /health on port ${world.port}$`,
+      ),
+    );
+    assert.equal(
+      check(report, 'service-bridge').message,
+      'bridge starting, 0 restart(s) — waiting for the runtime to answer /health',
+    );
     assert.equal(check(report, 'runtime-listen').message, `nothing listens on port ${world.port}`);
     assert.equal(check(report, 'runtime-health').level, 'fail');
   });
@@ -128,8 +171,10 @@ describe('workbench-doctor', () => {
     const report = JSON.parse((await runDoctorBundle(world)).stdout) as Report;
 
     assert.deepEqual(check(report, 'runtime-token'), {
-      id: 'runtime-token', level: 'fail',
-      message: "GET /v1/workspace/status with the bridge's token answered 401: the runtime does not accept it (a different token, or none reached the runtime)",
+      id: 'runtime-token',
+      level: 'fail',
+      message:
+        "GET /v1/workspace/status with the bridge's token answered 401: the runtime does not accept it (a different token, or none reached the runtime)",
     });
   });
 
@@ -138,6 +183,9 @@ describe('workbench-doctor', () => {
     const { code, stderr } = await runDoctorBundle(world, {}, ['--yaml']);
 
     assert.equal(code, 2);
-    assert.equal(stderr, 'workbench-doctor: unknown argument "--yaml"\nusage: workbench-doctor [--json]\n');
+    assert.equal(
+      stderr,
+      'workbench-doctor: unknown argument "--yaml"\nusage: workbench-doctor [--json]\n',
+    );
   });
 });

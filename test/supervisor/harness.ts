@@ -8,7 +8,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
-  chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync,
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
 } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
@@ -31,12 +39,22 @@ let bundles: Promise<{ supervisor: string; doctor: string; dir: string }> | null
 export function buildBundles(): Promise<{ supervisor: string; doctor: string; dir: string }> {
   bundles ??= (async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wb-bundle-'));
-    const entries = { supervisor: 'src/supervisor/main.ts', doctor: 'src/supervisor/doctor-main.ts' };
+    const entries = {
+      supervisor: 'src/supervisor/main.ts',
+      doctor: 'src/supervisor/doctor-main.ts',
+    };
     for (const [name, entry] of Object.entries(entries)) {
       await build({
-        entryPoints: [join(REPO_ROOT, entry)], outfile: join(dir, `${name}.js`), bundle: true,
-        platform: 'node', target: 'node20', format: 'esm', logLevel: 'warning',
-        banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+        entryPoints: [join(REPO_ROOT, entry)],
+        outfile: join(dir, `${name}.js`),
+        bundle: true,
+        platform: 'node',
+        target: 'node20',
+        format: 'esm',
+        logLevel: 'warning',
+        banner: {
+          js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+        },
       });
     }
     return { supervisor: join(dir, 'supervisor.js'), doctor: join(dir, 'doctor.js'), dir };
@@ -74,15 +92,21 @@ export async function startMockTelegram(mode: TelegramMode, holdMs = 300): Promi
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   mock.url = `http://127.0.0.1:${port}`;
-  mock.close = () => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+  mock.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
 
   return mock;
 }
 
-function answerTelegram(mock: MockTelegram, req: IncomingMessage, res: ServerResponse, holdMs: number): void {
+function answerTelegram(
+  mock: MockTelegram,
+  req: IncomingMessage,
+  res: ServerResponse,
+  holdMs: number,
+): void {
   const method = (req.url ?? '').split('/').pop() ?? '';
   const reply = (status: number, body: unknown) => {
     if (res.destroyed) return;
@@ -95,9 +119,15 @@ function answerTelegram(mock: MockTelegram, req: IncomingMessage, res: ServerRes
   }
   mock.calls.getUpdates += 1;
   if (mock.mode === 'conflict') {
-    return reply(409, { ok: false, error_code: 409, description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running' });
+    return reply(409, {
+      ok: false,
+      error_code: 409,
+      description:
+        'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
+    });
   }
-  if (mock.mode === 'unauthorized') return reply(401, { ok: false, error_code: 401, description: 'Unauthorized' });
+  if (mock.mode === 'unauthorized')
+    return reply(401, { ok: false, error_code: 401, description: 'Unauthorized' });
   setTimeout(() => reply(200, { ok: true, result: [] }), holdMs);
 }
 
@@ -134,7 +164,9 @@ export interface WorkbenchOptions {
 }
 
 function envText(values: Record<string, string | null>): string {
-  const lines = Object.entries(values).filter(([, value]) => value !== null).map(([key, value]) => `${key}=${value}`);
+  const lines = Object.entries(values)
+    .filter(([, value]) => value !== null)
+    .map(([key, value]) => `${key}=${value}`);
 
   return `# written by the supervisor tests\n${lines.join('\n')}\n`;
 }
@@ -148,7 +180,10 @@ function installBridge(root: string, withCore: boolean): string {
   const bridgeDir = join(root, 'opt', 'codewhale', 'telegram-bridge');
   mkdirSync(join(bridgeDir, 'src'), { recursive: true });
   copyFileSync(join(FIXTURES, 'fake-bridge.mjs'), join(bridgeDir, 'src', 'index.mjs'));
-  writeFileSync(join(bridgeDir, 'package.json'), '{ "name": "codewhale-telegram-bridge", "type": "module", "private": true }\n');
+  writeFileSync(
+    join(bridgeDir, 'package.json'),
+    '{ "name": "codewhale-telegram-bridge", "type": "module", "private": true }\n',
+  );
   if (withCore) {
     const coreDir = join(root, 'opt', 'codewhale', 'bridge-core', 'src');
     mkdirSync(coreDir, { recursive: true });
@@ -166,11 +201,18 @@ export async function createWorkbench(options: WorkbenchOptions = {}): Promise<W
   const workspace = join(root, 'workspace');
   const stateDir = join(root, 'bridge-state');
   const runtimeHome = join(root, 'runtime-home');
-  for (const dir of [envDir, statusDir, workspace, stateDir, runtimeHome]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const dir of [envDir, statusDir, workspace, stateDir, runtimeHome])
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
   const telegram = await startMockTelegram(options.telegramMode ?? 'ok');
   const port = await freePort();
   const world: Workbench = {
-    root, envDir, statusDir, workspace, stateDir, telegram, port,
+    root,
+    envDir,
+    statusDir,
+    workspace,
+    stateDir,
+    telegram,
+    port,
     bridgeEntry: installBridge(root, options.withBridgeCore ?? true),
     controlFile: join(root, 'control.json'),
     runtimeEvents: join(root, 'runtime-events.jsonl'),
@@ -255,12 +297,22 @@ export interface RunningSupervisor {
 }
 
 /** Starts `node supervisor.js` for the world. */
-export async function startSupervisor(world: Workbench, extraEnv: Record<string, string> = {}): Promise<RunningSupervisor> {
+export async function startSupervisor(
+  world: Workbench,
+  extraEnv: Record<string, string> = {},
+): Promise<RunningSupervisor> {
   const { supervisor } = await buildBundles();
-  const child = spawn(process.execPath, [supervisor], { env: world.supervisorEnv(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [supervisor], {
+    env: world.supervisorEnv(extraEnv),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  child.stdout!.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('exit', (code, signal) => resolve({ code, signal }));
   });
@@ -269,14 +321,27 @@ export async function startSupervisor(world: Workbench, extraEnv: Record<string,
 }
 
 /** Runs the doctor bundle for the world and returns its JSON report and exit code. */
-export async function runDoctorBundle(world: Workbench, extraEnv: Record<string, string> = {}, args = ['--json']) {
+export async function runDoctorBundle(
+  world: Workbench,
+  extraEnv: Record<string, string> = {},
+  args = ['--json'],
+) {
   const { doctor } = await buildBundles();
-  const child = spawn(process.execPath, [doctor, ...args], { env: world.supervisorEnv(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [doctor, ...args], {
+    env: world.supervisorEnv(extraEnv),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-  child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
+  child.stdout!.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolve) =>
+    child.on('exit', (exitCode) => resolve(exitCode)),
+  );
 
   return { code, stdout, stderr };
 }
@@ -290,7 +355,11 @@ export function readStatus(world: Workbench): SupervisorStatus {
 }
 
 /** Polls `probe` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(describe: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(
+  describe: string,
+  probe: () => T | undefined | false,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -301,37 +370,59 @@ export async function waitFor<T>(describe: string, probe: () => T | undefined | 
       lastError = error;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${describe}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+      throw new Error(
+        `timed out waiting for ${describe}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
 
 /** Waits until status.json satisfies `predicate`, and returns it. */
-export function waitForStatus(world: Workbench, describe: string, predicate: (status: SupervisorStatus) => boolean, timeoutMs?: number) {
-  return waitFor(describe, () => {
-    if (!existsSync(join(world.statusDir, 'status.json'))) return undefined;
-    const status = readStatus(world);
+export function waitForStatus(
+  world: Workbench,
+  describe: string,
+  predicate: (status: SupervisorStatus) => boolean,
+  timeoutMs?: number,
+) {
+  return waitFor(
+    describe,
+    () => {
+      if (!existsSync(join(world.statusDir, 'status.json'))) return undefined;
+      const status = readStatus(world);
 
-    return predicate(status) ? status : undefined;
-  }, timeoutMs);
+      return predicate(status) ? status : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** The JSON lines a stand-in appended to its events file. */
-export function readEvents(path: string): Array<Record<string, unknown> & { event: string; pid: number; at: number }> {
+export function readEvents(
+  path: string,
+): Array<Record<string, unknown> & { event: string; pid: number; at: number }> {
   if (!existsSync(path)) return [];
 
-  return readFileSync(path, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  return readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
 }
 
 /** The keys of a process's environment, from /proc/<pid>/environ. */
 export function environOf(pid: number): Map<string, string> {
   const text = readFileSync(`/proc/${pid}/environ`, 'utf8');
 
-  return new Map(text.split('\0').filter(Boolean).map((entry) => {
-    const at = entry.indexOf('=');
-    return [entry.slice(0, at), entry.slice(at + 1)] as [string, string];
-  }));
+  return new Map(
+    text
+      .split('\0')
+      .filter(Boolean)
+      .map((entry) => {
+        const at = entry.indexOf('=');
+        return [entry.slice(0, at), entry.slice(at + 1)] as [string, string];
+      }),
+  );
 }
 
 /** The argv of a process, from /proc/<pid>/cmdline. */
@@ -343,15 +434,18 @@ export function cmdlineOf(pid: number): string {
 export function leftoverProcesses(marker: string): number[] {
   const needle = `${MARKER_KEY}=${marker}`;
 
-  return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number).filter((pid) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
-      return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(needle);
-    } catch {
-      return false;
-    }
-  });
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
+        return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(needle);
+      } catch {
+        return false;
+      }
+    });
 }
 
 async function killLeftovers(marker: string): Promise<void> {

@@ -1,5 +1,11 @@
 /** `workbench awake on|off|status`: keep the Mac from sleeping, across app quits and reboots. */
-import { parseCommandArgs, pickSubcommand, printJson, printLine, type CliCommand } from '../command.js';
+import {
+  parseCommandArgs,
+  pickSubcommand,
+  printJson,
+  printLine,
+  type CliCommand,
+} from '../command.js';
 
 export const awakeCommand: CliCommand = {
   name: 'awake',
@@ -22,7 +28,11 @@ export const awakeCommand: CliCommand = {
         printJson(context, state);
         return 0;
       }
-      const word = !state.enabled ? 'off' : state.active ? `on (caffeinate pid ${state.pid})` : 'on, but caffeinate is not running';
+      const word = !state.enabled
+        ? 'off'
+        : state.active
+          ? `on (caffeinate pid ${state.pid})`
+          : 'on, but caffeinate is not running';
       printLine(context, `keep awake  ${word}`);
       if (state.enabled) printLine(context, `assertion  ${state.assertion ? 'held' : 'not held'}`);
       if (state.detail) printLine(context, state.detail);

@@ -4,14 +4,30 @@
  */
 import { EnvFileError } from '../../core/env/errors.js';
 import {
-  fileNameOf, formatEnvProblem, isValidEnvKey, type EnvFileName, type EnvProblem,
+  fileNameOf,
+  formatEnvProblem,
+  isValidEnvKey,
+  type EnvFileName,
+  type EnvProblem,
 } from '../../core/env/document.js';
-import { checkEnvFiles, maskedText, readEnvFile, saveEnvChanges, type EnvCheckReport } from '../../core/env/store.js';
+import {
+  checkEnvFiles,
+  maskedText,
+  readEnvFile,
+  saveEnvChanges,
+  type EnvCheckReport,
+} from '../../core/env/store.js';
 import { UsageError } from '../../core/errors.js';
 import { resolveHome, workbenchPaths } from '../../core/platform.js';
 import { isSecretKey } from '../../core/secrets.js';
 import {
-  parseCommandArgs, pickSubcommand, printJson, printLine, readStdin, type CliCommand, type CliContext,
+  parseCommandArgs,
+  pickSubcommand,
+  printJson,
+  printLine,
+  readStdin,
+  type CliCommand,
+  type CliContext,
 } from '../command.js';
 
 const HELP = `Usage: workbench env check [--json] [--fix]
@@ -84,7 +100,8 @@ function countWords(problems: readonly EnvProblem[]): string {
   const errors = problems.filter((found) => found.severity === 'error').length;
   const warnings = problems.length - errors;
   if (problems.length === 0) return 'ok';
-  const counted = (count: number, word: string) => (count === 0 ? '' : `${count} ${word}${count === 1 ? '' : 's'}`);
+  const counted = (count: number, word: string) =>
+    count === 0 ? '' : `${count} ${word}${count === 1 ? '' : 's'}`;
 
   return [counted(errors, 'error'), counted(warnings, 'warning')].filter(Boolean).join(', ');
 }
@@ -101,7 +118,10 @@ function printCheckReport(context: CliContext, report: EnvCheckReport): void {
 }
 
 async function runCheck(context: CliContext, args: string[]): Promise<number> {
-  const { values } = parseCommandArgs('env check', args, { json: { type: 'boolean' }, fix: { type: 'boolean' } });
+  const { values } = parseCommandArgs('env check', args, {
+    json: { type: 'boolean' },
+    fix: { type: 'boolean' },
+  });
   const report = checkEnvFiles(envDirOf(context), { repair: values.fix === true });
   if (values.json) printJson(context, checkReportJson(report));
   else printCheckReport(context, report);
@@ -141,7 +161,9 @@ async function runSet(context: CliContext, args: string[]): Promise<number> {
   const remaining = result.problems.filter((found) => found.severity === 'error');
   if (remaining.length > 0) {
     const summary = countWords(remaining);
-    context.stderr.write(`workbench: the env files still have ${summary}; run \`workbench env check\`\n`);
+    context.stderr.write(
+      `workbench: the env files still have ${summary}; run \`workbench env check\`\n`,
+    );
   }
 
   return 0;
@@ -158,7 +180,9 @@ async function runShow(context: CliContext, args: string[]): Promise<number> {
   if (state.refused) throw state.refused;
   if (state.document === null) {
     throw new EnvFileError(`${state.path} does not exist`, {
-      path: state.path, code: 'missing_file', hint: 'run `workbench setup` to create the env files',
+      path: state.path,
+      code: 'missing_file',
+      hint: 'run `workbench setup` to create the env files',
     });
   }
   const text = values.reveal ? state.document.serialize() : maskedText(state.document);

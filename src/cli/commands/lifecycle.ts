@@ -84,7 +84,9 @@ export const logsCommand: CliCommand = {
       supervisor: { type: 'boolean' },
     });
     const lines = parseLineCount(values.lines);
-    const text = await context.workbench().readLogs({ lines, supervisor: values.supervisor === true });
+    const text = await context
+      .workbench()
+      .readLogs({ lines, supervisor: values.supervisor === true });
     context.stdout.write(text);
 
     return 0;
@@ -95,7 +97,9 @@ function parseLineCount(raw: string | boolean | undefined): number {
   if (raw === undefined) return 100;
   const count = Number(raw);
   if (!Number.isInteger(count) || count < 1 || count > 100_000) {
-    throw new UsageError(`logs: -n must be a whole number from 1 to 100000, got ${JSON.stringify(raw)}`);
+    throw new UsageError(
+      `logs: -n must be a whole number from 1 to 100000, got ${JSON.stringify(raw)}`,
+    );
   }
 
   return count;

@@ -40,9 +40,12 @@ function printReport(context: CliContext, report: SetupReport): void {
   const folder = report.envFolder;
   printLine(context, `env folder ${folder.path}: ${folder.action} (mode 0700)`);
   for (const repair of folder.repairs) printLine(context, `  repaired: ${repair}`);
-  for (const file of Object.values(report.files)) printLine(context, `${file.path}: ${file.action}`);
-  if (report.token !== 'kept') printLine(context, `runtime token: ${report.token} (the same in both files)`);
-  for (const [name, action] of Object.entries(report.volumes)) printLine(context, `volume ${name}: ${action}`);
+  for (const file of Object.values(report.files))
+    printLine(context, `${file.path}: ${file.action}`);
+  if (report.token !== 'kept')
+    printLine(context, `runtime token: ${report.token} (the same in both files)`);
+  for (const [name, action] of Object.entries(report.volumes))
+    printLine(context, `volume ${name}: ${action}`);
   const imageAction = report.image.action === 'built' ? 'built' : 'exists, now in use';
   printLine(context, `image ${report.image.ref}: ${imageAction}`);
 
@@ -61,7 +64,10 @@ export const setupCommand: CliCommand = {
   summary: 'create the env files, the volumes and the image (never overwrites)',
   help: HELP,
   async run(context, args) {
-    const { values } = parseCommandArgs('setup', args, { image: { type: 'string' }, yes: { type: 'boolean' } });
+    const { values } = parseCommandArgs('setup', args, {
+      image: { type: 'string' },
+      yes: { type: 'boolean' },
+    });
     const image = typeof values.image === 'string' ? values.image : undefined;
     if (!values.yes && (context.stdin as { isTTY?: boolean }).isTTY) {
       const what = image ? `use the image ${image}` : 'build the image (this takes a few minutes)';
@@ -72,9 +78,12 @@ export const setupCommand: CliCommand = {
     }
     const packageRoot = findPackageRoot();
     if (packageRoot === null && image === undefined) {
-      throw new WorkbenchError('cannot find assets/container/Containerfile next to the workbench command', {
-        hint: 'reinstall the workbench package, or pass --image REF to use an existing image',
-      });
+      throw new WorkbenchError(
+        'cannot find assets/container/Containerfile next to the workbench command',
+        {
+          hint: 'reinstall the workbench package, or pass --image REF to use an existing image',
+        },
+      );
     }
     const workbench = context.workbench();
     const report = await runSetup(

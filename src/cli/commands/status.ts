@@ -3,11 +3,17 @@ import type { WorkbenchStatus } from '../../core/status-model.js';
 import { formatUptime } from '../../core/status-model.js';
 import { parseCommandArgs, printJson, printLine, type CliCommand } from '../command.js';
 
-function formatService(name: string, service: NonNullable<WorkbenchStatus['services']>['runtime'], now: Date): string {
+function formatService(
+  name: string,
+  service: NonNullable<WorkbenchStatus['services']>['runtime'],
+  now: Date,
+): string {
   const parts = [`${name.padEnd(9)}${service.state}`];
   if (service.pid !== null) parts.push(`pid ${service.pid}`);
-  if (service.state === 'running' && service.since) parts.push(`up ${formatUptime(service.since, now)}`);
-  if (service.restarts > 0) parts.push(`${service.restarts} restart${service.restarts === 1 ? '' : 's'}`);
+  if (service.state === 'running' && service.since)
+    parts.push(`up ${formatUptime(service.since, now)}`);
+  if (service.restarts > 0)
+    parts.push(`${service.restarts} restart${service.restarts === 1 ? '' : 's'}`);
   if (service.healthy === false) parts.push('unhealthy');
   if (service.detail) parts.push(service.detail);
 
@@ -18,26 +24,46 @@ function formatService(name: string, service: NonNullable<WorkbenchStatus['servi
 export function formatStatus(status: WorkbenchStatus): string[] {
   const now = new Date(status.checkedAt);
   const lines = [status.summary];
-  if (status.reason && !status.summary.includes(status.reason)) lines.push(`  reason: ${status.reason}`);
+  if (status.reason && !status.summary.includes(status.reason))
+    lines.push(`  reason: ${status.reason}`);
   const system = status.containerSystem;
-  const systemWord = !system.installed ? 'not installed' : system.running ? 'running' : 'not running';
+  const systemWord = !system.installed
+    ? 'not installed'
+    : system.running
+      ? 'running'
+      : 'not running';
   lines.push(`container system  ${systemWord}${system.version ? ` (${system.version})` : ''}`);
   const container = status.container;
-  const resources = container.cpus !== null && container.memoryBytes !== null
-    ? ` · ${container.cpus} CPUs · ${Math.round(container.memoryBytes / 1024 ** 3)} GiB`
-    : '';
+  const resources =
+    container.cpus !== null && container.memoryBytes !== null
+      ? ` · ${container.cpus} CPUs · ${Math.round(container.memoryBytes / 1024 ** 3)} GiB`
+      : '';
   lines.push(`container         ${container.name} ${container.state}${resources}`);
   if (status.services) {
     lines.push(`  ${formatService('runtime', status.services.runtime, now)}`);
     lines.push(`  ${formatService('bridge', status.services.bridge, now)}`);
   }
   const agent = status.launchAgent;
-  const agentWord = !agent.installed ? 'off' : !agent.loaded ? 'enabled, not loaded' : agent.running ? `running (pid ${agent.pid})` : 'loaded, not running';
-  lines.push(`login agent       ${agentWord}${agent.lastExit ? ` · last exit ${agent.lastExit}` : ''}`);
+  const agentWord = !agent.installed
+    ? 'off'
+    : !agent.loaded
+      ? 'enabled, not loaded'
+      : agent.running
+        ? `running (pid ${agent.pid})`
+        : 'loaded, not running';
+  lines.push(
+    `login agent       ${agentWord}${agent.lastExit ? ` · last exit ${agent.lastExit}` : ''}`,
+  );
   const awake = status.keepAwake;
-  lines.push(`keep awake        ${!awake.enabled ? 'off' : awake.active ? 'on' : 'on, but caffeinate is not running'}`);
+  lines.push(
+    `keep awake        ${!awake.enabled ? 'off' : awake.active ? 'on' : 'on, but caffeinate is not running'}`,
+  );
   for (const [name, file] of Object.entries(status.envFiles)) {
-    const word = file.exists ? (file.ok ? `ok (${file.mode})` : file.problems.join('; ')) : 'missing';
+    const word = file.exists
+      ? file.ok
+        ? `ok (${file.mode})`
+        : file.problems.join('; ')
+      : 'missing';
     lines.push(`${`${name} env`.padEnd(18)}${word}`);
   }
 

@@ -53,12 +53,16 @@ export const teardownCommand: CliCommand = {
     printLine(context, report.stopped);
     const agents = report.agents.join(', ');
     printLine(context, agents ? `removed agents: ${agents}` : 'no agents were installed');
-    printLine(context, report.container === 'deleted' ? 'container deleted' : 'no container to delete');
+    printLine(
+      context,
+      report.container === 'deleted' ? 'container deleted' : 'no container to delete',
+    );
     if (values.volumes) {
       const volumes = report.volumes.join(', ');
       printLine(context, volumes ? `deleted volumes: ${volumes}` : 'no volumes to delete');
     }
-    if (report.envFolder === 'deleted') printLine(context, `deleted the env folder ${workbench.paths.envDir}`);
+    if (report.envFolder === 'deleted')
+      printLine(context, `deleted the env folder ${workbench.paths.envDir}`);
     else if (report.envFolder === 'kept') {
       printLine(context, `kept the env folder ${workbench.paths.envDir} (use --env to delete it)`);
     }

@@ -101,7 +101,10 @@ export function parseContainerFacts(element: unknown): ContainerFacts {
 }
 
 function firstLine(text: string): string | undefined {
-  return text.split('\n').map((line) => line.trim()).find(Boolean);
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .find(Boolean);
 }
 
 function failed(result: CommandResult, what: string): CommandError {
@@ -138,7 +141,8 @@ export function cliContainerProbe(
         return { running, status: json.status, version: versionFromLine(line) };
       }
       // Before 0.10 there is no --format (exit 64); the text form says `apiserver is running`.
-      const text = result.exitCode === 64 ? (await run(['system', 'status'])).stdout : result.stdout;
+      const text =
+        result.exitCode === 64 ? (await run(['system', 'status'])).stdout : result.stdout;
       const running = /apiserver is running/.test(text);
       const version = /container-apiserver version:?\s+(.*)/.exec(text)?.[1] ?? '';
 

@@ -75,7 +75,11 @@ export function isValidEnvKey(key: string): boolean {
 }
 
 function problem(
-  code: string, key: string | null, message: string, fix: string, severity: EnvSeverity = 'error',
+  code: string,
+  key: string | null,
+  message: string,
+  fix: string,
+  severity: EnvSeverity = 'error',
 ): LineProblem {
   return { code, severity, key, message, fix };
 }
@@ -106,8 +110,14 @@ function checkControlCharacters(text: string, key: string | null): LineProblem[]
   if (!match) return [];
   const name = describeCharacter(match[0]);
 
-  return [problem('control_character', key, `${subjectOf(key)} contains ${name}`,
-    'remove the control character; values are single lines of printable text')];
+  return [
+    problem(
+      'control_character',
+      key,
+      `${subjectOf(key)} contains ${name}`,
+      'remove the control character; values are single lines of printable text',
+    ),
+  ];
 }
 
 function describeBadKey(key: string): string {
@@ -127,29 +137,54 @@ export function checkEnvValue(key: string, value: string): LineProblem[] {
   if (control.length > 0) return control;
   const found: LineProblem[] = [];
   if (/[ \t]#/.test(value)) {
-    found.push(problem('inline_comment', key,
-      `the value of ${key} has an inline comment${shownValue(key, value)}; ` +
-        'every loader keeps it as part of the value',
-      'move the comment to a line of its own that starts with "#"'));
+    found.push(
+      problem(
+        'inline_comment',
+        key,
+        `the value of ${key} has an inline comment${shownValue(key, value)}; ` +
+          'every loader keeps it as part of the value',
+        'move the comment to a line of its own that starts with "#"',
+      ),
+    );
   } else if (/[ \t]$/.test(value) || /^[ \t]/.test(value)) {
-    found.push(problem('surrounding_whitespace', key,
-      `the value of ${key} has whitespace at its start or end; loaders disagree on whether it is kept`,
-      `remove the whitespace: ${key}=value`));
+    found.push(
+      problem(
+        'surrounding_whitespace',
+        key,
+        `the value of ${key} has whitespace at its start or end; loaders disagree on whether it is kept`,
+        `remove the whitespace: ${key}=value`,
+      ),
+    );
   }
   if (/^["']|["']$/.test(value)) {
-    found.push(problem('quoted_value', key,
-      `the value of ${key} is quoted${shownValue(key, value)}; some loaders remove the quotes and others keep them`,
-      `write the value without quotes: ${key}=value`));
+    found.push(
+      problem(
+        'quoted_value',
+        key,
+        `the value of ${key} is quoted${shownValue(key, value)}; some loaders remove the quotes and others keep them`,
+        `write the value without quotes: ${key}=value`,
+      ),
+    );
   }
   if (value.includes('\\')) {
-    found.push(problem('escape_character', key,
-      `the value of ${key} contains a backslash, which systemd reads as an escape or a line continuation`,
-      'remove the backslash; values are taken literally'));
+    found.push(
+      problem(
+        'escape_character',
+        key,
+        `the value of ${key} contains a backslash, which systemd reads as an escape or a line continuation`,
+        'remove the backslash; values are taken literally',
+      ),
+    );
   }
   if (/\$(\{|[A-Za-z_])/.test(value)) {
-    found.push(problem('variable_reference', key,
-      `the value of ${key} contains a $ reference, which the loaders do not expand alike`,
-      'write the value out in full instead of referring to another variable'));
+    found.push(
+      problem(
+        'variable_reference',
+        key,
+        `the value of ${key} contains a $ reference, which the loaders do not expand alike`,
+        'write the value out in full instead of referring to another variable',
+      ),
+    );
   }
 
   return found;
@@ -159,8 +194,14 @@ export function checkEnvValue(key: string, value: string): LineProblem[] {
 export function checkEnvKey(key: string): LineProblem[] {
   if (isValidEnvKey(key)) return [];
 
-  return [problem('invalid_key', null, describeBadKey(key),
-    'keys use the letters A-Z and a-z, the digits 0-9 and "_", and do not start with a digit')];
+  return [
+    problem(
+      'invalid_key',
+      null,
+      describeBadKey(key),
+      'keys use the letters A-Z and a-z, the digits 0-9 and "_", and do not start with a digit',
+    ),
+  ];
 }
 
 interface Analysis {
@@ -173,13 +214,33 @@ interface Analysis {
 function analyzeBlankOrComment(text: string): Analysis | null {
   const trimmed = text.replace(/^[ \t]+/, '');
   if (trimmed.replace(/[ \t]+$/, '') === '') {
-    const problems = text === '' ? [] : [problem('surrounding_whitespace', null,
-      'the blank line contains spaces or tabs', 'remove the whitespace from the empty line', 'warning')];
+    const problems =
+      text === ''
+        ? []
+        : [
+            problem(
+              'surrounding_whitespace',
+              null,
+              'the blank line contains spaces or tabs',
+              'remove the whitespace from the empty line',
+              'warning',
+            ),
+          ];
     return { kind: 'blank', key: null, value: null, problems };
   }
   if (!trimmed.startsWith('#')) return null;
-  const problems = trimmed === text ? [] : [problem('surrounding_whitespace', null,
-    'the comment is indented', 'start the comment line with "#"', 'warning')];
+  const problems =
+    trimmed === text
+      ? []
+      : [
+          problem(
+            'surrounding_whitespace',
+            null,
+            'the comment is indented',
+            'start the comment line with "#"',
+            'warning',
+          ),
+        ];
 
   return { kind: 'comment', key: null, value: null, problems };
 }
@@ -191,9 +252,14 @@ function analyzeAssignment(text: string): Analysis {
   body = body.replace(/^[ \t]+/, '');
 
   if (body.startsWith(';')) {
-    problems.push(problem('semicolon_comment', null,
-      'the line starts with ";", which only systemd reads as a comment',
-      'start comment lines with "#"'));
+    problems.push(
+      problem(
+        'semicolon_comment',
+        null,
+        'the line starts with ";", which only systemd reads as a comment',
+        'start comment lines with "#"',
+      ),
+    );
     return { kind: 'invalid', key: null, value: null, problems };
   }
   const exported = /^export[ \t]+/.exec(body);
@@ -201,34 +267,62 @@ function analyzeAssignment(text: string): Analysis {
 
   const equals = body.indexOf('=');
   if (equals === -1) {
-    problems.push(problem('missing_equals', null, 'the line has no "=" and is not a comment',
-      'write KEY=value, or start the line with "#" to make it a comment'));
+    problems.push(
+      problem(
+        'missing_equals',
+        null,
+        'the line has no "=" and is not a comment',
+        'write KEY=value, or start the line with "#" to make it a comment',
+      ),
+    );
     return { kind: 'invalid', key: null, value: null, problems };
   }
   const rawKey = body.slice(0, equals);
   const rawValue = body.slice(equals + 1);
   const key = rawKey.replace(/[ \t]+$/, '');
   if (!isValidEnvKey(key)) {
-    problems.push(problem('invalid_key', null, describeBadKey(key),
-      'keys use the letters A-Z and a-z, the digits 0-9 and "_", and do not start with a digit'));
+    problems.push(
+      problem(
+        'invalid_key',
+        null,
+        describeBadKey(key),
+        'keys use the letters A-Z and a-z, the digits 0-9 and "_", and do not start with a digit',
+      ),
+    );
     return { kind: 'invalid', key: null, value: null, problems };
   }
 
   if (indented) {
-    problems.push(problem('surrounding_whitespace', key, `the line of ${key} starts with whitespace`,
-      `start the line with the key: ${key}=value`));
+    problems.push(
+      problem(
+        'surrounding_whitespace',
+        key,
+        `the line of ${key} starts with whitespace`,
+        `start the line with the key: ${key}=value`,
+      ),
+    );
   }
   if (exported) {
-    problems.push(problem('export_prefix', key,
-      `${key} has an "export " prefix, which Apple's --env-file does not understand`,
-      `write ${key}=value without "export "`));
+    problems.push(
+      problem(
+        'export_prefix',
+        key,
+        `${key} has an "export " prefix, which Apple's --env-file does not understand`,
+        `write ${key}=value without "export "`,
+      ),
+    );
   }
   const spaced = rawKey !== key || /^[ \t]/.test(rawValue);
   const value = spaced ? rawValue.replace(/^[ \t]+/, '') : rawValue;
   if (spaced) {
-    problems.push(problem('space_around_equals', key,
-      `${key} has spaces around "="; Apple's --env-file refuses a space in the key and keeps one in the value`,
-      `write ${key}=value with no spaces around "="`));
+    problems.push(
+      problem(
+        'space_around_equals',
+        key,
+        `${key} has spaces around "="; Apple's --env-file refuses a space in the key and keeps one in the value`,
+        `write ${key}=value with no spaces around "="`,
+      ),
+    );
   }
   problems.push(...checkEnvValue(key, value));
   const failed = problems.some((found) => found.severity === 'error');
@@ -239,7 +333,8 @@ function analyzeAssignment(text: string): Analysis {
 function analyzeText(text: string): Analysis {
   const control = checkControlCharacters(text, null);
   const plain = analyzeBlankOrComment(text) ?? analyzeAssignment(text);
-  if (control.length === 0 || plain.problems.some((found) => found.code === 'control_character')) return plain;
+  if (control.length === 0 || plain.problems.some((found) => found.code === 'control_character'))
+    return plain;
   // A control character in a comment or in the key part: the line is unusable as it stands.
   return { ...plain, kind: 'invalid', problems: [...control, ...plain.problems] };
 }
@@ -250,16 +345,28 @@ function buildLine(raw: string, first: boolean, invalidUtf8: boolean): EnvLine {
   const leading: LineProblem[] = [];
   if (first && text.startsWith(BOM)) {
     text = text.slice(BOM.length);
-    leading.push(problem('byte_order_mark', null, 'the file starts with a byte order mark (BOM)',
-      'save the file as UTF-8 without a BOM'));
+    leading.push(
+      problem(
+        'byte_order_mark',
+        null,
+        'the file starts with a byte order mark (BOM)',
+        'save the file as UTF-8 without a BOM',
+      ),
+    );
   }
   const crlf = text.endsWith('\r');
   if (crlf) text = text.slice(0, -1);
 
   const analysis = analyzeText(text);
   if (invalidUtf8) {
-    leading.push(problem('invalid_utf8', analysis.key, `${subjectOf(analysis.key)} is not valid UTF-8`,
-      'save the file as UTF-8'));
+    leading.push(
+      problem(
+        'invalid_utf8',
+        analysis.key,
+        `${subjectOf(analysis.key)} is not valid UTF-8`,
+        'save the file as UTF-8',
+      ),
+    );
   }
   const problems = [...leading, ...analysis.problems];
   const failed = crlf || problems.some((found) => found.severity === 'error');
@@ -379,7 +486,9 @@ export class EnvDocument {
    * EnvFileError when the key or the value departs from the grammar; the document is then unchanged.
    */
   set(key: string, value: string): void {
-    const refused = [...checkEnvKey(key), ...checkEnvValue(key, value)].find((found) => found.severity === 'error');
+    const refused = [...checkEnvKey(key), ...checkEnvValue(key, value)].find(
+      (found) => found.severity === 'error',
+    );
     if (refused) {
       throw new EnvFileError(refused.message, { code: refused.code, hint: refused.fix });
     }
@@ -417,8 +526,13 @@ function collectProblems(lines: readonly EnvLine[]): EnvProblem[] {
     for (const item of line.problems) found.push({ ...item, file: null, line: number });
     if (line.crlf && lines.findIndex((other) => other.crlf) === index) {
       found.push({
-        code: 'crlf_line_ending', severity: 'error', file: null, line: number, key: line.key,
-        message: `${crlfLines === 1 ? '1 line ends' : `${crlfLines} lines end`} with CRLF (Windows line endings); ` +
+        code: 'crlf_line_ending',
+        severity: 'error',
+        file: null,
+        line: number,
+        key: line.key,
+        message:
+          `${crlfLines === 1 ? '1 line ends' : `${crlfLines} lines end`} with CRLF (Windows line endings); ` +
           "Apple's --env-file keeps the CR in the value",
         fix: 'convert the file to LF (Unix) line endings',
       });
@@ -430,7 +544,11 @@ function collectProblems(lines: readonly EnvLine[]): EnvProblem[] {
       return;
     }
     found.push({
-      code: 'duplicate_key', severity: 'error', file: null, line: number, key: line.key,
+      code: 'duplicate_key',
+      severity: 'error',
+      file: null,
+      line: number,
+      key: line.key,
       message: `${line.key} is set again (first on line ${first}); loaders disagree on which line wins`,
       fix: `keep one ${line.key} line and delete the others`,
     });
@@ -441,11 +559,13 @@ function collectProblems(lines: readonly EnvLine[]): EnvProblem[] {
 
 /** Parses the text or bytes of an env file. Never throws; see `problems` for what is wrong. */
 export function parseEnvDocument(input: string | Uint8Array): EnvDocument {
-  const { lines, invalid } = typeof input === 'string'
-    ? { lines: input.split('\n'), invalid: new Set<number>() }
-    : decodeLines(input);
+  const { lines, invalid } =
+    typeof input === 'string'
+      ? { lines: input.split('\n'), invalid: new Set<number>() }
+      : decodeLines(input);
   // "a\n" splits into ["a", ""]: the empty tail is the final newline, not a line.
-  const finalNewline = lines.length > 1 && lines[lines.length - 1] === '' && !invalid.has(lines.length - 1);
+  const finalNewline =
+    lines.length > 1 && lines[lines.length - 1] === '' && !invalid.has(lines.length - 1);
   if (finalNewline || (lines.length === 1 && lines[0] === '')) lines.pop();
   const built = lines.map((raw, index) => buildLine(raw, index === 0, invalid.has(index)));
 
@@ -501,21 +621,43 @@ export function readEnvFileForSupervisor(path: string): EnvFileRead {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { path, exists: false, document: null, error: `${path} does not exist` };
+    if (code === 'ENOENT')
+      return { path, exists: false, document: null, error: `${path} does not exist` };
     if (code === 'ELOOP') {
-      return { path, exists: true, document: null, error: `${path} is a symlink; env files must be regular files` };
+      return {
+        path,
+        exists: true,
+        document: null,
+        error: `${path} is a symlink; env files must be regular files`,
+      };
     }
-    return { path, exists: true, document: null, error: `${path} cannot be read (${code ?? String(error)})` };
+    return {
+      path,
+      exists: true,
+      document: null,
+      error: `${path} cannot be read (${code ?? String(error)})`,
+    };
   }
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile()) return { path, exists: true, document: null, error: `${path} is not a regular file` };
+    if (!stat.isFile())
+      return { path, exists: true, document: null, error: `${path} is not a regular file` };
     if (stat.size > MAX_ENV_FILE_BYTES) {
-      return { path, exists: true, document: null, error: `${path} is larger than ${MAX_ENV_FILE_BYTES} bytes` };
+      return {
+        path,
+        exists: true,
+        document: null,
+        error: `${path} is larger than ${MAX_ENV_FILE_BYTES} bytes`,
+      };
     }
     return { path, exists: true, document: parseEnvDocument(readAll(fd, stat.size)), error: null };
   } catch (error) {
-    return { path, exists: true, document: null, error: `${path} cannot be read (${(error as Error).message})` };
+    return {
+      path,
+      exists: true,
+      document: null,
+      error: `${path} cannot be read (${(error as Error).message})`,
+    };
   } finally {
     closeSync(fd);
   }
@@ -526,7 +668,9 @@ export function readAll(fd: number, sizeHint: number): Uint8Array {
   const chunks: Buffer[] = [];
   let total = 0;
   for (;;) {
-    const chunk = Buffer.alloc(Math.max(4096, Math.min(sizeHint + 1, MAX_ENV_FILE_BYTES + 1) - total));
+    const chunk = Buffer.alloc(
+      Math.max(4096, Math.min(sizeHint + 1, MAX_ENV_FILE_BYTES + 1) - total),
+    );
     const read = readSync(fd, chunk, 0, chunk.length, null);
     if (read === 0) break;
     chunks.push(chunk.subarray(0, read));

@@ -70,7 +70,9 @@ export function canonicalOf(file: EnvFileName, legacy: string): string | null {
 export function isPlaceholder(value: string): boolean {
   const text = value.trim().toLowerCase();
 
-  return text === '' || text.includes('replace-with') || text.includes('xxxxxxxx') || text === 'changeme';
+  return (
+    text === '' || text.includes('replace-with') || text.includes('xxxxxxxx') || text === 'changeme'
+  );
 }
 
 /** How the bridge reads a boolean: true only for 1, true, yes, on (any case, trimmed). */
@@ -83,5 +85,8 @@ export function readBridgeBoolean(value: string | undefined, fallback: boolean):
 
 /** `DEEPSEEK_API_KEY` for provider `deepseek`: the provider's own key variable. */
 export function providerKeyName(provider: string): string {
-  return `${provider.trim().toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_API_KEY`;
+  return `${provider
+    .trim()
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, '_')}_API_KEY`;
 }

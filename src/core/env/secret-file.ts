@@ -79,33 +79,55 @@ function lstatOrNull(path: string): fs.Stats | null {
 function wrapError(error: unknown, path: string, what: string): EnvFileError {
   if (error instanceof EnvFileError) return error;
   const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
-  const reason = code === 'ENOSPC' ? 'no space left on the disk' : code === 'EACCES' || code === 'EPERM'
-    ? 'permission denied' : (error as Error).message;
-  const hint = code === 'ENOSPC' ? 'free some disk space and try again; the file was left as it was'
-    : 'check the folder and the file, then try again; the file was left as it was';
+  const reason =
+    code === 'ENOSPC'
+      ? 'no space left on the disk'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : (error as Error).message;
+  const hint =
+    code === 'ENOSPC'
+      ? 'free some disk space and try again; the file was left as it was'
+      : 'check the folder and the file, then try again; the file was left as it was';
 
-  return new EnvFileError(`${what} ${path}: ${reason}`, { path, code: code.toLowerCase(), hint, cause: error });
+  return new EnvFileError(`${what} ${path}: ${reason}`, {
+    path,
+    code: code.toLowerCase(),
+    hint,
+    cause: error,
+  });
 }
 
 /** Refuses a symlink, a non-regular file or another user's file; `kind` is "file" or "folder". */
 function assertSafeEntry(path: string, stat: fs.Stats, kind: 'file' | 'folder'): void {
   if (stat.isSymbolicLink()) {
     throw new EnvFileError(`refusing to use ${path}: it is a symlink`, {
-      path, code: 'symlink',
+      path,
+      code: 'symlink',
       hint: `replace the symlink with a real ${kind} (move the target to ${path}); it was left untouched`,
     });
   }
   const right = kind === 'file' ? stat.isFile() : stat.isDirectory();
   if (!right) {
-    throw new EnvFileError(`refusing to use ${path}: it is not a ${kind === 'file' ? 'regular file' : 'folder'}`, {
-      path, code: 'not_regular', hint: `move it away so a ${kind} can take its place; it was left untouched`,
-    });
+    throw new EnvFileError(
+      `refusing to use ${path}: it is not a ${kind === 'file' ? 'regular file' : 'folder'}`,
+      {
+        path,
+        code: 'not_regular',
+        hint: `move it away so a ${kind} can take its place; it was left untouched`,
+      },
+    );
   }
   const uid = currentUid();
   if (uid !== null && stat.uid !== uid) {
-    throw new EnvFileError(`refusing to use ${path}: it belongs to user id ${stat.uid}, not to you (${uid})`, {
-      path, code: 'foreign_owner', hint: `change its owner: sudo chown ${uid} ${JSON.stringify(path)}`,
-    });
+    throw new EnvFileError(
+      `refusing to use ${path}: it belongs to user id ${stat.uid}, not to you (${uid})`,
+      {
+        path,
+        code: 'foreign_owner',
+        hint: `change its owner: sudo chown ${uid} ${JSON.stringify(path)}`,
+      },
+    );
   }
 }
 
@@ -124,10 +146,12 @@ export function ensureSecretFolder(dir: string): string[] {
       fs.mkdirSync(dirname(dir), { recursive: true, mode: SECRET_FOLDER_MODE });
       fs.mkdirSync(dir, { mode: SECRET_FOLDER_MODE });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw wrapError(error, dir, 'cannot create');
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw wrapError(error, dir, 'cannot create');
     }
     stat = lstatOrNull(dir);
-    if (stat === null) throw new EnvFileError(`cannot create ${dir}`, { path: dir, code: 'enoent' });
+    if (stat === null)
+      throw new EnvFileError(`cannot create ${dir}`, { path: dir, code: 'enoent' });
     assertSafeEntry(dir, stat, 'folder');
     // mkdir's mode is reduced by the umask; set it outright.
     fs.chmodSync(dir, SECRET_FOLDER_MODE);
@@ -141,7 +165,10 @@ export function ensureSecretFolder(dir: string): string[] {
 function repairFolderMode(dir: string, stat: fs.Stats, repair: boolean): string[] {
   const mode = stat.mode & 0o7777;
   if (mode === SECRET_FOLDER_MODE) return [];
-  if (!repair) return [`${folderLabel(dir)} is ${formatMode(mode)}, should be ${formatMode(SECRET_FOLDER_MODE)}`];
+  if (!repair)
+    return [
+      `${folderLabel(dir)} is ${formatMode(mode)}, should be ${formatMode(SECRET_FOLDER_MODE)}`,
+    ];
   try {
     fs.chmodSync(dir, SECRET_FOLDER_MODE);
   } catch (error) {
@@ -157,7 +184,10 @@ function tempPrefixOf(target: string): string {
 }
 
 function tempPathFor(target: string): string {
-  return join(dirname(target), `${tempPrefixOf(target)}${process.pid}-${randomBytes(6).toString('hex')}`);
+  return join(
+    dirname(target),
+    `${tempPrefixOf(target)}${process.pid}-${randomBytes(6).toString('hex')}`,
+  );
 }
 
 function isProcessAlive(pid: number): boolean {
@@ -211,7 +241,8 @@ function syncFolder(dir: string): void {
 }
 
 function writeTempFile(temp: string, bytes: Uint8Array, io: SecretFileIo): void {
-  const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
+  const flags =
+    fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
   const fd = fs.openSync(temp, flags, SECRET_FILE_MODE);
   try {
     // The mode given to open is reduced by the umask; set it outright.
@@ -238,7 +269,9 @@ function unlinkQuietly(path: string): void {
  * On failure the old file stays as it was and the temp file is removed.
  */
 export function writeSecretFile(
-  path: string, data: string | Uint8Array, options: SecretWriteOptions = {},
+  path: string,
+  data: string | Uint8Array,
+  options: SecretWriteOptions = {},
 ): SecretWriteResult {
   const dir = dirname(path);
   const repairs = ensureSecretFolder(dir);
@@ -272,19 +305,24 @@ export function readSecretFile(path: string, options: SecretReadOptions = {}): S
   const repair = options.repair ?? true;
   const dir = dirname(path);
   const dirStat = lstatOrNull(dir);
-  if (dirStat === null) return { path, exists: false, bytes: null, mode: null, repairs: [], wrongModes: [] };
+  if (dirStat === null)
+    return { path, exists: false, bytes: null, mode: null, repairs: [], wrongModes: [] };
   assertSafeEntry(dir, dirStat, 'folder');
   const folderFindings = repairFolderMode(dir, dirStat, repair);
 
   const stat = lstatOrNull(path);
   const byRepair = (findings: string[]) =>
     repair ? { repairs: findings, wrongModes: [] } : { repairs: [], wrongModes: findings };
-  if (stat === null) return { path, exists: false, bytes: null, mode: null, ...byRepair(folderFindings) };
+  if (stat === null)
+    return { path, exists: false, bytes: null, mode: null, ...byRepair(folderFindings) };
   assertSafeEntry(path, stat, 'file');
 
   let fd: number;
   try {
-    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    fd = fs.openSync(
+      path,
+      fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK,
+    );
   } catch (error) {
     throw wrapError(error, path, 'cannot read');
   }
@@ -294,14 +332,22 @@ export function readSecretFile(path: string, options: SecretReadOptions = {}): S
     if (opened.ino !== stat.ino || opened.dev !== stat.dev) assertSafeEntry(path, opened, 'file');
     if (opened.size > MAX_ENV_FILE_BYTES) {
       throw new EnvFileError(`${path} is larger than ${MAX_ENV_FILE_BYTES} bytes`, {
-        path, code: 'too_large', hint: 'an env file holds a few lines; replace it with the template',
+        path,
+        code: 'too_large',
+        hint: 'an env file holds a few lines; replace it with the template',
       });
     }
     const fileFindings = checkFileMode(fd, path, opened, repair);
     const mode = repair ? SECRET_FILE_MODE : opened.mode & 0o7777;
     const bytes = readAll(fd, opened.size);
 
-    return { path, exists: true, bytes, mode: formatMode(mode), ...byRepair([...folderFindings, ...fileFindings]) };
+    return {
+      path,
+      exists: true,
+      bytes,
+      mode: formatMode(mode),
+      ...byRepair([...folderFindings, ...fileFindings]),
+    };
   } catch (error) {
     throw wrapError(error, path, 'cannot read');
   } finally {

@@ -6,8 +6,14 @@ import { join } from 'node:path';
 
 import { displayValue, isSecretKey } from '../secrets.js';
 import {
-  emptyEnvDocument, fileNameOf, formatEnvProblem, parseEnvDocument,
-  type EnvDocument, type EnvFileName, type EnvLine, type EnvProblem,
+  emptyEnvDocument,
+  fileNameOf,
+  formatEnvProblem,
+  parseEnvDocument,
+  type EnvDocument,
+  type EnvFileName,
+  type EnvLine,
+  type EnvProblem,
 } from './document.js';
 import { EnvFileError } from './errors.js';
 import { readSecretFile, writeSecretFile, type SecretWriteOptions } from './secret-file.js';
@@ -42,9 +48,21 @@ export function envFilePath(envDir: string, name: EnvFileName): string {
 }
 
 /** Reads one env file; a refused file comes back with `refused` set instead of throwing. */
-export function readEnvFile(envDir: string, name: EnvFileName, options: EnvReadOptions = {}): EnvFileState {
+export function readEnvFile(
+  envDir: string,
+  name: EnvFileName,
+  options: EnvReadOptions = {},
+): EnvFileState {
   const path = envFilePath(envDir, name);
-  const base = { name, path, document: null, mode: null, repairs: [], wrongModes: [], refused: null };
+  const base = {
+    name,
+    path,
+    document: null,
+    mode: null,
+    repairs: [],
+    wrongModes: [],
+    refused: null,
+  };
   try {
     const read = readSecretFile(path, { repair: options.repair ?? true });
     const document = read.bytes === null ? null : parseEnvDocument(read.bytes);
@@ -62,15 +80,25 @@ function refusedProblem(state: EnvFileState): EnvProblem {
   const error = state.refused!;
 
   return {
-    code: error.code, severity: 'error', file: state.name, line: null, key: null,
-    message: error.message, fix: error.hint ?? '',
+    code: error.code,
+    severity: 'error',
+    file: state.name,
+    line: null,
+    key: null,
+    message: error.message,
+    fix: error.hint ?? '',
   };
 }
 
 function wrongModeProblems(state: EnvFileState): EnvProblem[] {
   return state.wrongModes.map((text) => ({
-    code: 'wrong_mode', severity: 'error', file: state.name, line: null, key: null,
-    message: text, fix: 'run `workbench env check --fix`',
+    code: 'wrong_mode',
+    severity: 'error',
+    file: state.name,
+    line: null,
+    key: null,
+    message: text,
+    fix: 'run `workbench env check --fix`',
   }));
 }
 
@@ -90,17 +118,24 @@ export function validateEnvStates(
 ): EnvProblem[] {
   const refused = [runtime, bridge].filter((state) => state.refused !== null).map(refusedProblem);
   // Both reads look at the one folder: report its mode once.
-  const modes = [...wrongModeProblems(runtime), ...wrongModeProblems(bridge)]
-    .filter((found, index, all) => all.findIndex((other) => other.message === found.message) === index);
+  const modes = [...wrongModeProblems(runtime), ...wrongModeProblems(bridge)].filter(
+    (found, index, all) => all.findIndex((other) => other.message === found.message) === index,
+  );
   const rules = validateEnvPair(runtime.document, bridge.document, options)
     // A refused file is reported as refused, not as missing.
-    .filter((found) => !(found.code === 'missing_file' && (found.file === 'runtime' ? runtime : bridge).refused));
+    .filter(
+      (found) =>
+        !(found.code === 'missing_file' && (found.file === 'runtime' ? runtime : bridge).refused),
+    );
 
   return [...refused, ...modes, ...rules];
 }
 
 /** Reads and validates both env files; repairs modes unless `repair` is false. */
-export function checkEnvFiles(envDir: string, options: EnvReadOptions & EnvValidationOptions = {}): EnvCheckReport {
+export function checkEnvFiles(
+  envDir: string,
+  options: EnvReadOptions & EnvValidationOptions = {},
+): EnvCheckReport {
   const runtime = readEnvFile(envDir, 'runtime', options);
   const bridge = readEnvFile(envDir, 'bridge', options);
   const problems = validateEnvStates(runtime, bridge, options);
@@ -134,7 +169,9 @@ export function saveEnvChanges(
   if (state.refused) throw state.refused;
   if (!state.exists || state.document === null) {
     throw new EnvFileError(`${state.path} does not exist`, {
-      path: state.path, code: 'missing_file', hint: 'run `workbench setup` to create the env files first',
+      path: state.path,
+      code: 'missing_file',
+      hint: 'run `workbench setup` to create the env files first',
     });
   }
   const document = state.document.clone();
@@ -143,11 +180,20 @@ export function saveEnvChanges(
     else setValue(document, key, value, state.path);
   }
   const written = writeSecretFile(state.path, document.serialize(), options);
-  const saved: EnvFileState = { ...state, document, mode: '0600', repairs: [...state.repairs, ...written.repairs] };
+  const saved: EnvFileState = {
+    ...state,
+    document,
+    mode: '0600',
+    repairs: [...state.repairs, ...written.repairs],
+  };
   const other = readEnvFile(envDir, name === 'runtime' ? 'bridge' : 'runtime');
   const [runtime, bridge] = name === 'runtime' ? [saved, other] : [other, saved];
 
-  return { state: saved, problems: validateEnvStates(runtime, bridge, options), repairs: saved.repairs };
+  return {
+    state: saved,
+    problems: validateEnvStates(runtime, bridge, options),
+    repairs: saved.repairs,
+  };
 }
 
 function setValue(document: EnvDocument, key: string, value: string, path: string): void {
@@ -156,7 +202,9 @@ function setValue(document: EnvDocument, key: string, value: string, path: strin
   } catch (error) {
     if (!(error instanceof EnvFileError)) throw error;
     throw new EnvFileError(`refusing to set ${key} in ${path}: ${error.message}`, {
-      path, code: error.code, hint: error.hint,
+      path,
+      code: error.code,
+      hint: error.hint,
     });
   }
 }
@@ -187,7 +235,10 @@ export interface EnvFileStatusView {
  * Both files as the status model shows them: exists, mode, ok and one line per error or warning.
  * Changes nothing unless `repair` is true; a wrong mode is then reported as an error.
  */
-export function readEnvStatus(envDir: string, options: EnvReadOptions = {}): Record<EnvFileName, EnvFileStatusView> {
+export function readEnvStatus(
+  envDir: string,
+  options: EnvReadOptions = {},
+): Record<EnvFileName, EnvFileStatusView> {
   const report = checkEnvFiles(envDir, { repair: options.repair ?? false });
   const view = (name: EnvFileName): EnvFileStatusView => {
     const state = report.files[name];
@@ -251,7 +302,10 @@ export function maskedText(document: EnvDocument): string {
 export function revealEnvValue(envDir: string, name: EnvFileName, key: string): string | null {
   const state = readEnvFile(envDir, name);
   if (state.refused) throw state.refused;
-  const entry = state.document?.entries().filter((item) => item.key === key).at(-1);
+  const entry = state.document
+    ?.entries()
+    .filter((item) => item.key === key)
+    .at(-1);
 
   return entry?.value ?? null;
 }

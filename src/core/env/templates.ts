@@ -124,6 +124,11 @@ export function renderTemplate(name: EnvFileName, runtimeToken: string): string 
 }
 
 /** Both templates sharing one freshly generated runtime token. */
-export function renderTemplates(runtimeToken = generateRuntimeToken()): Record<EnvFileName, string> {
-  return { runtime: renderTemplate('runtime', runtimeToken), bridge: renderTemplate('bridge', runtimeToken) };
+export function renderTemplates(
+  runtimeToken = generateRuntimeToken(),
+): Record<EnvFileName, string> {
+  return {
+    runtime: renderTemplate('runtime', runtimeToken),
+    bridge: renderTemplate('bridge', runtimeToken),
+  };
 }

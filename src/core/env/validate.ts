@@ -7,7 +7,13 @@
 import { isAbsolute } from 'node:path';
 
 import { isSecretKey } from '../secrets.js';
-import { fileNameOf, type EnvDocument, type EnvFileName, type EnvProblem, type EnvSeverity } from './document.js';
+import {
+  fileNameOf,
+  type EnvDocument,
+  type EnvFileName,
+  type EnvProblem,
+  type EnvSeverity,
+} from './document.js';
 import {
   BOOLEAN_KEYS,
   DEFAULT_RUNTIME_PORT,
@@ -49,7 +55,8 @@ class FileCheck {
   constructor(file: EnvFileName, document: EnvDocument) {
     this.file = file;
     this.label = fileNameOf(file);
-    for (const entry of document.entries()) this.#values.set(entry.key, { value: entry.value, line: entry.line });
+    for (const entry of document.entries())
+      this.#values.set(entry.key, { value: entry.value, line: entry.line });
   }
 
   /** Every key present in the file. */
@@ -65,7 +72,8 @@ class FileCheck {
   resolve(key: string): Resolved | null {
     for (const name of namesOf(this.file, key)) {
       const found = this.#values.get(name);
-      if (found && found.value.trim() !== '') return { name, value: found.value.trim(), line: found.line };
+      if (found && found.value.trim() !== '')
+        return { name, value: found.value.trim(), line: found.line };
     }
 
     return null;
@@ -81,7 +89,12 @@ class FileCheck {
   }
 
   report(
-    code: string, severity: EnvSeverity, key: string | null, line: number | null, message: string, fix: string,
+    code: string,
+    severity: EnvSeverity,
+    key: string | null,
+    line: number | null,
+    message: string,
+    fix: string,
   ): void {
     this.problems.push({ code, severity, file: this.file, line, key, message, fix });
   }
@@ -109,31 +122,56 @@ function checkLegacyKeys(check: FileCheck): void {
     const line = check.raw(name)!.line;
     const canonicalValue = check.raw(canonical);
     if (canonicalValue === undefined) {
-      check.report('legacy_key', 'warning', name, line, `${name} is a legacy name of ${canonical}`,
-        `rename it to ${canonical}`);
+      check.report(
+        'legacy_key',
+        'warning',
+        name,
+        line,
+        `${name} is a legacy name of ${canonical}`,
+        `rename it to ${canonical}`,
+      );
     } else if (canonicalValue.value.trim() === '') {
-      check.report('legacy_key', 'warning', name, line,
+      check.report(
+        'legacy_key',
+        'warning',
+        name,
+        line,
         `${canonical} is blank, so the legacy ${name} is used instead`,
-        `put the value into ${canonical} and delete ${name}`);
+        `put the value into ${canonical} and delete ${name}`,
+      );
     } else {
-      check.report('legacy_key', 'warning', name, line,
+      check.report(
+        'legacy_key',
+        'warning',
+        name,
+        line,
         `${name} duplicates ${canonical}, which takes precedence, so ${name} is ignored`,
-        `delete ${name}`);
+        `delete ${name}`,
+      );
     }
   }
 }
 
 function checkWholeNumber(
-  check: FileCheck, key: string, code: string, min: number, max: number | null,
+  check: FileCheck,
+  key: string,
+  code: string,
+  min: number,
+  max: number | null,
 ): number | null {
   const found = check.resolve(key);
   if (found === null) return null;
   const number = parseWholeNumber(found.value);
   if (number !== null && number >= min && (max === null || number <= max)) return number;
   const range = max === null ? `of at least ${min}` : `from ${min} to ${max}`;
-  check.report(code, 'error', found.name, found.line,
+  check.report(
+    code,
+    'error',
+    found.name,
+    found.line,
     `${found.name} must be a whole number ${range}, got ${quoted(found.name, found.value)}`,
-    `set ${found.name} to a whole number ${range}`);
+    `set ${found.name} to a whole number ${range}`,
+  );
 
   return null;
 }
@@ -141,9 +179,14 @@ function checkWholeNumber(
 function checkAbsolutePath(check: FileCheck, key: string, code: string): Resolved | null {
   const found = check.resolve(key);
   if (found === null || isAbsolute(found.value)) return found;
-  check.report(code, 'error', found.name, found.line,
+  check.report(
+    code,
+    'error',
+    found.name,
+    found.line,
     `${found.name} must be an absolute path, got ${quoted(found.name, found.value)}`,
-    `set ${found.name} to a path that starts with "/"`);
+    `set ${found.name} to a path that starts with "/"`,
+  );
 
   return null;
 }
@@ -153,60 +196,111 @@ function checkAbsolutePath(check: FileCheck, key: string, code: string): Resolve
 
 function checkRuntimeToken(check: FileCheck): void {
   const found = check.resolve(RUNTIME_TOKEN_KEY);
-  const fix = 'set the same random token in both files: `workbench env set runtime CODEWHALE_RUNTIME_TOKEN` ' +
+  const fix =
+    'set the same random token in both files: `workbench env set runtime CODEWHALE_RUNTIME_TOKEN` ' +
     'and `workbench env set bridge CODEWHALE_RUNTIME_TOKEN` (64 hex characters, e.g. from `openssl rand -hex 32`)';
   if (found === null) {
-    check.report('missing_runtime_token', 'error', RUNTIME_TOKEN_KEY, check.lineOf(RUNTIME_TOKEN_KEY),
-      `${RUNTIME_TOKEN_KEY} is not set in runtime.env; the runtime would make up a token nobody knows`, fix);
+    check.report(
+      'missing_runtime_token',
+      'error',
+      RUNTIME_TOKEN_KEY,
+      check.lineOf(RUNTIME_TOKEN_KEY),
+      `${RUNTIME_TOKEN_KEY} is not set in runtime.env; the runtime would make up a token nobody knows`,
+      fix,
+    );
   } else if (isPlaceholder(found.value)) {
-    check.report('placeholder_runtime_token', 'error', found.name, found.line,
-      `${found.name} in runtime.env is still a placeholder`, fix);
+    check.report(
+      'placeholder_runtime_token',
+      'error',
+      found.name,
+      found.line,
+      `${found.name} in runtime.env is still a placeholder`,
+      fix,
+    );
   } else if (found.value.length < MIN_TOKEN_LENGTH) {
-    check.report('short_runtime_token', 'warning', found.name, found.line,
-      `${found.name} in runtime.env is only ${found.value.length} characters long`, fix);
+    check.report(
+      'short_runtime_token',
+      'warning',
+      found.name,
+      found.line,
+      `${found.name} in runtime.env is only ${found.value.length} characters long`,
+      fix,
+    );
   }
 }
 
 function checkProvider(check: FileCheck): void {
   const provider = check.resolve('CODEWHALE_PROVIDER');
   if (provider === null) {
-    check.report('missing_provider', 'warning', 'CODEWHALE_PROVIDER', check.lineOf('CODEWHALE_PROVIDER'),
+    check.report(
+      'missing_provider',
+      'warning',
+      'CODEWHALE_PROVIDER',
+      check.lineOf('CODEWHALE_PROVIDER'),
       'CODEWHALE_PROVIDER is not set in runtime.env; the runtime falls back to its own default provider',
-      'set CODEWHALE_PROVIDER, e.g. CODEWHALE_PROVIDER=deepseek, and its API key');
+      'set CODEWHALE_PROVIDER, e.g. CODEWHALE_PROVIDER=deepseek, and its API key',
+    );
     return;
   }
   const keyName = providerKeyName(provider.value);
   const key = check.raw(keyName);
   const fix = `paste the key on stdin: \`workbench env set runtime ${keyName}\``;
   if (key === undefined) {
-    check.report('missing_provider_key', 'warning', keyName, null,
-      `${keyName}, the API key of provider ${JSON.stringify(provider.value)}, is not set in runtime.env`, fix);
+    check.report(
+      'missing_provider_key',
+      'warning',
+      keyName,
+      null,
+      `${keyName}, the API key of provider ${JSON.stringify(provider.value)}, is not set in runtime.env`,
+      fix,
+    );
   } else if (isPlaceholder(key.value)) {
-    check.report('placeholder_provider_key', 'error', keyName, key.line,
-      `${keyName}, the API key of provider ${JSON.stringify(provider.value)}, is still a placeholder`, fix);
+    check.report(
+      'placeholder_provider_key',
+      'error',
+      keyName,
+      key.line,
+      `${keyName}, the API key of provider ${JSON.stringify(provider.value)}, is still a placeholder`,
+      fix,
+    );
   }
 }
 
 function checkCodewhaleHome(check: FileCheck): void {
   const found = check.resolve('CODEWHALE_HOME');
   if (found === null || isAbsolute(found.value) || found.value.startsWith('~')) return;
-  check.report('relative_codewhale_home', 'error', found.name, found.line,
+  check.report(
+    'relative_codewhale_home',
+    'error',
+    found.name,
+    found.line,
     `CODEWHALE_HOME must be an absolute path or start with "~", got ${quoted(found.name, found.value)}`,
-    'set CODEWHALE_HOME to a path that starts with "/", or delete it to use ~/.codewhale');
+    'set CODEWHALE_HOME to a path that starts with "/", or delete it to use ~/.codewhale',
+  );
 }
 
 function checkMisplacedSecrets(check: FileCheck): void {
   for (const name of check.keys()) {
     const line = check.raw(name)!.line;
     if (check.file === 'runtime' && name === 'TELEGRAM_BOT_TOKEN') {
-      check.report('misplaced_secret', 'warning', name, line,
+      check.report(
+        'misplaced_secret',
+        'warning',
+        name,
+        line,
         'TELEGRAM_BOT_TOKEN is in runtime.env; only the bridge needs it',
-        'delete it from runtime.env; it belongs in telegram-bridge.env');
+        'delete it from runtime.env; it belongs in telegram-bridge.env',
+      );
     }
     if (check.file === 'bridge' && name.endsWith('_API_KEY')) {
-      check.report('misplaced_secret', 'warning', name, line,
+      check.report(
+        'misplaced_secret',
+        'warning',
+        name,
+        line,
         `${name} is in telegram-bridge.env; the bridge needs no provider key`,
-        'delete it from telegram-bridge.env; it belongs in runtime.env');
+        'delete it from telegram-bridge.env; it belongs in runtime.env',
+      );
     }
   }
 }
@@ -222,7 +316,10 @@ function checkRuntime(document: EnvDocument): { check: FileCheck; port: number |
   checkMisplacedSecrets(check);
   checkLegacyKeys(check);
 
-  return { check, port: check.resolve('CODEWHALE_RUNTIME_PORT') === null ? DEFAULT_RUNTIME_PORT : port };
+  return {
+    check,
+    port: check.resolve('CODEWHALE_RUNTIME_PORT') === null ? DEFAULT_RUNTIME_PORT : port,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -232,13 +329,25 @@ function checkRequired(check: FileCheck, key: string): Resolved | null {
   const found = check.resolve(key);
   const fix = `paste the value on stdin: \`workbench env set bridge ${key}\``;
   if (found === null) {
-    check.report('missing_required', 'error', key, check.lineOf(key),
-      `${key} is not set in telegram-bridge.env; the bridge does not start without it`, fix);
+    check.report(
+      'missing_required',
+      'error',
+      key,
+      check.lineOf(key),
+      `${key} is not set in telegram-bridge.env; the bridge does not start without it`,
+      fix,
+    );
     return null;
   }
   if (isPlaceholder(found.value)) {
-    check.report('placeholder_value', 'error', found.name, found.line,
-      `${found.name} in telegram-bridge.env is still a placeholder`, fix);
+    check.report(
+      'placeholder_value',
+      'error',
+      found.name,
+      found.line,
+      `${found.name} in telegram-bridge.env is still a placeholder`,
+      fix,
+    );
     return null;
   }
 
@@ -248,10 +357,15 @@ function checkRequired(check: FileCheck, key: string): Resolved | null {
 function checkBotToken(check: FileCheck): void {
   const found = checkRequired(check, 'TELEGRAM_BOT_TOKEN');
   if (found === null || BOT_TOKEN_SHAPE.test(found.value)) return;
-  check.report('bot_token_format', 'warning', found.name, found.line,
+  check.report(
+    'bot_token_format',
+    'warning',
+    found.name,
+    found.line,
     'TELEGRAM_BOT_TOKEN does not look like a token from @BotFather (digits, ":", then about 35 letters, ' +
       'digits, "_" or "-")',
-    'copy the whole token that @BotFather gave for the bot');
+    'copy the whole token that @BotFather gave for the bot',
+  );
 }
 
 /** The URL's port, or null when the URL was refused. */
@@ -268,15 +382,25 @@ function checkRuntimeUrl(check: FileCheck): number | null {
   }
   const shown = text.includes('@') ? 'a URL with credentials' : quoted(name, text);
   if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    check.report('invalid_runtime_url', 'error', name, line,
+    check.report(
+      'invalid_runtime_url',
+      'error',
+      name,
+      line,
       `${name} must be an http:// or https:// URL, got ${shown}`,
-      `set ${name}=${DEFAULT_RUNTIME_URL} (with the port of runtime.env)`);
+      `set ${name}=${DEFAULT_RUNTIME_URL} (with the port of runtime.env)`,
+    );
     return null;
   }
   if (!LOOPBACK_HOSTS.has(url.hostname)) {
-    check.report('remote_runtime_url', 'error', name, line,
+    check.report(
+      'remote_runtime_url',
+      'error',
+      name,
+      line,
       `${name} points at ${JSON.stringify(url.hostname)}; the runtime listens only on 127.0.0.1 inside the container`,
-      `set ${name}=${DEFAULT_RUNTIME_URL} (with the port of runtime.env)`);
+      `set ${name}=${DEFAULT_RUNTIME_URL} (with the port of runtime.env)`,
+    );
     return null;
   }
   if (url.port !== '') return Number(url.port);
@@ -289,29 +413,50 @@ function checkWorkspace(check: FileCheck, workspaceRoot: string): void {
   if (found === null) return;
   const root = workspaceRoot.replace(/\/+$/, '');
   if (found.value === root || found.value.startsWith(`${root}/`)) return;
-  check.report('workspace_root', 'warning', found.name, found.line,
+  check.report(
+    'workspace_root',
+    'warning',
+    found.name,
+    found.line,
     `${found.name} ${quoted(found.name, found.value)} is outside the workspace volume ${root}`,
-    `use ${root} or a folder under it`);
+    `use ${root} or a folder under it`,
+  );
 }
 
 function checkThreadMap(check: FileCheck): void {
   // The bridge uses this path as given, without trimming.
   const found = check.raw('TELEGRAM_THREAD_MAP_PATH');
   if (found === undefined || found.value === '' || isAbsolute(found.value)) return;
-  check.report('relative_thread_map', 'error', 'TELEGRAM_THREAD_MAP_PATH', found.line,
+  check.report(
+    'relative_thread_map',
+    'error',
+    'TELEGRAM_THREAD_MAP_PATH',
+    found.line,
     `TELEGRAM_THREAD_MAP_PATH must be an absolute path, got ${quoted('TELEGRAM_THREAD_MAP_PATH', found.value)}`,
-    'set it to a path under /var/lib/codewhale-telegram-bridge, or delete it to use the default');
+    'set it to a path under /var/lib/codewhale-telegram-bridge, or delete it to use the default',
+  );
 }
 
 function checkBooleans(check: FileCheck): void {
   for (const key of BOOLEAN_KEYS) {
     for (const name of namesOf(check.file, key)) {
       const found = check.raw(name);
-      if (found === undefined || found.value === '' || found.value === 'true' || found.value === 'false') continue;
+      if (
+        found === undefined ||
+        found.value === '' ||
+        found.value === 'true' ||
+        found.value === 'false'
+      )
+        continue;
       const reads = readBridgeBoolean(found.value, false) ? 'true' : 'false';
-      check.report('invalid_boolean', 'error', name, found.line,
+      check.report(
+        'invalid_boolean',
+        'error',
+        name,
+        found.line,
         `${name} must be true or false, got ${quoted(name, found.value)} (the bridge reads it as ${reads})`,
-        `write ${name}=${reads} or ${name}=${reads === 'true' ? 'false' : 'true'}`);
+        `write ${name}=${reads} or ${name}=${reads === 'true' ? 'false' : 'true'}`,
+      );
     }
   }
 }
@@ -329,36 +474,58 @@ function checkAccess(check: FileCheck): void {
   const groups = flag(check, 'TELEGRAM_ALLOW_GROUPS', false);
   const prefix = flag(check, 'TELEGRAM_REQUIRE_PREFIX_IN_GROUP', true);
   const allowlist = (check.resolve('TELEGRAM_CHAT_ALLOWLIST')?.value ?? '')
-    .split(',').map((item) => item.trim()).filter(Boolean);
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
   const unlistedLine = check.lineOf('TELEGRAM_ALLOW_UNLISTED');
 
   if (groups && unlisted) {
-    check.report('open_group_control', 'error', 'TELEGRAM_ALLOW_UNLISTED', unlistedLine,
+    check.report(
+      'open_group_control',
+      'error',
+      'TELEGRAM_ALLOW_UNLISTED',
+      unlistedLine,
       'TELEGRAM_ALLOW_GROUPS=true together with TELEGRAM_ALLOW_UNLISTED=true lets every group that adds ' +
         'the bot control the agent',
-      'set TELEGRAM_ALLOW_UNLISTED=false (pair your chat first) or TELEGRAM_ALLOW_GROUPS=false');
+      'set TELEGRAM_ALLOW_UNLISTED=false (pair your chat first) or TELEGRAM_ALLOW_GROUPS=false',
+    );
   }
   if (groups && !prefix) {
-    check.report('group_without_prefix', 'warning', 'TELEGRAM_REQUIRE_PREFIX_IN_GROUP',
+    check.report(
+      'group_without_prefix',
+      'warning',
+      'TELEGRAM_REQUIRE_PREFIX_IN_GROUP',
       check.lineOf('TELEGRAM_REQUIRE_PREFIX_IN_GROUP'),
       'group control is on without the /cw prefix, so every message in an allowed group goes to the agent',
-      'set TELEGRAM_REQUIRE_PREFIX_IN_GROUP=true');
+      'set TELEGRAM_REQUIRE_PREFIX_IN_GROUP=true',
+    );
   }
   if (unlisted) {
-    check.report('pairing_mode_open', 'warning', 'TELEGRAM_ALLOW_UNLISTED', unlistedLine,
+    check.report(
+      'pairing_mode_open',
+      'warning',
+      'TELEGRAM_ALLOW_UNLISTED',
+      unlistedLine,
       'TELEGRAM_ALLOW_UNLISTED=true: anyone who finds the bot can control the agent (pairing mode)',
       'DM /status to the bot, copy the chat_id into TELEGRAM_CHAT_ALLOWLIST, ' +
-        'set TELEGRAM_ALLOW_UNLISTED=false and restart');
+        'set TELEGRAM_ALLOW_UNLISTED=false and restart',
+    );
   } else if (allowlist.length === 0) {
-    check.report('not_paired', 'warning', 'TELEGRAM_CHAT_ALLOWLIST', check.lineOf('TELEGRAM_CHAT_ALLOWLIST'),
+    check.report(
+      'not_paired',
+      'warning',
+      'TELEGRAM_CHAT_ALLOWLIST',
+      check.lineOf('TELEGRAM_CHAT_ALLOWLIST'),
       `TELEGRAM_CHAT_ALLOWLIST is empty, so the bot answers no chat. ${PAIRING_STEPS}`,
-      'pair a chat as described, then `workbench restart`');
+      'pair a chat as described, then `workbench restart`',
+    );
   }
 }
 
 /** The bridge file's own rules (grammar included); returns the URL's port for the pair check. */
 function checkBridge(
-  document: EnvDocument, options: EnvValidationOptions,
+  document: EnvDocument,
+  options: EnvValidationOptions,
 ): { check: FileCheck; urlPort: number | null } {
   const check = new FileCheck('bridge', document);
   checkBotToken(check);
@@ -386,7 +553,11 @@ function grammarProblems(file: EnvFileName, document: EnvDocument): EnvProblem[]
 
 function missingFile(file: EnvFileName): EnvProblem {
   return {
-    code: 'missing_file', severity: 'error', file, line: null, key: null,
+    code: 'missing_file',
+    severity: 'error',
+    file,
+    line: null,
+    key: null,
     message: `${fileNameOf(file)} does not exist`,
     fix: 'run `workbench setup` to create it from the template',
   };
@@ -398,34 +569,51 @@ export function validateRuntimeEnv(document: EnvDocument): EnvProblem[] {
 }
 
 /** Grammar and rules of telegram-bridge.env alone. */
-export function validateBridgeEnv(document: EnvDocument, options: EnvValidationOptions = {}): EnvProblem[] {
+export function validateBridgeEnv(
+  document: EnvDocument,
+  options: EnvValidationOptions = {},
+): EnvProblem[] {
   return [...grammarProblems('bridge', document), ...checkBridge(document, options).check.problems];
 }
 
 function checkTokensAgree(runtime: FileCheck, bridge: FileCheck, found: EnvProblem[]): void {
   const mine = runtime.resolve(RUNTIME_TOKEN_KEY);
   const theirs = bridge.resolve(RUNTIME_TOKEN_KEY);
-  if (mine === null || theirs === null || isPlaceholder(mine.value) || isPlaceholder(theirs.value)) return;
+  if (mine === null || theirs === null || isPlaceholder(mine.value) || isPlaceholder(theirs.value))
+    return;
   if (mine.value === theirs.value) return;
   found.push({
-    code: 'token_mismatch', severity: 'error', file: 'bridge', line: theirs.line, key: theirs.name,
-    message: `${theirs.name} in telegram-bridge.env differs from the one in runtime.env; the runtime would ` +
+    code: 'token_mismatch',
+    severity: 'error',
+    file: 'bridge',
+    line: theirs.line,
+    key: theirs.name,
+    message:
+      `${theirs.name} in telegram-bridge.env differs from the one in runtime.env; the runtime would ` +
       'refuse every call of the bridge',
     fix: 'set the same token in both files with `workbench env set runtime|bridge CODEWHALE_RUNTIME_TOKEN`',
   });
 }
 
 function checkPortsAgree(
-  runtimePort: number | null, urlPort: number | null, bridge: FileCheck, found: EnvProblem[],
+  runtimePort: number | null,
+  urlPort: number | null,
+  bridge: FileCheck,
+  found: EnvProblem[],
 ): void {
   if (runtimePort === null || urlPort === null || runtimePort === urlPort) return;
   const url = bridge.resolve('CODEWHALE_RUNTIME_URL');
   const name = url?.name ?? 'CODEWHALE_RUNTIME_URL';
-  const what = url === null
-    ? `${name} is not set, so the bridge uses port ${urlPort},`
-    : `${name} uses port ${urlPort}`;
+  const what =
+    url === null
+      ? `${name} is not set, so the bridge uses port ${urlPort},`
+      : `${name} uses port ${urlPort}`;
   found.push({
-    code: 'runtime_port_mismatch', severity: 'error', file: 'bridge', line: url?.line ?? null, key: name,
+    code: 'runtime_port_mismatch',
+    severity: 'error',
+    file: 'bridge',
+    line: url?.line ?? null,
+    key: name,
     message: `${what} but CODEWHALE_RUNTIME_PORT in runtime.env is ${runtimePort}`,
     fix: `set ${name}=http://127.0.0.1:${runtimePort}`,
   });

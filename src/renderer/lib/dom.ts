@@ -36,7 +36,9 @@ export function h<K extends keyof HTMLElementTagNameMap>(
 /** Replaces the children of an element. */
 export function replaceChildren(parent: Element, ...children: Child[]): void {
   parent.replaceChildren(
-    ...children.filter((child): child is Node | string => child !== null && child !== undefined && child !== false),
+    ...children.filter(
+      (child): child is Node | string => child !== null && child !== undefined && child !== false,
+    ),
   );
 }
 
@@ -49,7 +51,11 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
 }
 
 /** A button that runs `action` and stays disabled until it has finished. */
-export function button(label: string, action: () => Promise<unknown> | void, props: ElementProps = {}): HTMLButtonElement {
+export function button(
+  label: string,
+  action: () => Promise<unknown> | void,
+  props: ElementProps = {},
+): HTMLButtonElement {
   const element = h('button', { ...props, text: label, attrs: { type: 'button', ...props.attrs } });
   element.addEventListener('click', async () => {
     element.disabled = true;
@@ -69,7 +75,11 @@ export function fact(term: string, value: string, valueClass?: string): Node[] {
 }
 
 /** Shows a message in the page's message line: `info`, `success` or `error`. */
-export function showMessage(element: HTMLElement, text: string, kind: 'info' | 'success' | 'error' = 'info'): void {
+export function showMessage(
+  element: HTMLElement,
+  text: string,
+  kind: 'info' | 'success' | 'error' = 'info',
+): void {
   element.textContent = text;
   element.dataset.kind = kind;
   element.hidden = text.length === 0;

@@ -33,7 +33,9 @@ export function formatTime(iso: string | null): string {
 }
 
 /** `exit 1 at …`, `signal SIGKILL at …`, or `—`. */
-export function formatExit(exit: { code: number | null; signal: string | null; at: string } | null): string {
+export function formatExit(
+  exit: { code: number | null; signal: string | null; at: string } | null,
+): string {
   if (!exit) return '—';
   const how = exit.signal ? `signal ${exit.signal}` : `exit ${exit.code ?? '?'}`;
 

@@ -9,7 +9,10 @@ import { button, byId, h, replaceChildren, showMessage } from '../lib/dom.js';
 
 type FileName = 'runtime' | 'bridge';
 
-const FILE_LABELS: Record<FileName, string> = { runtime: 'runtime.env', bridge: 'telegram-bridge.env' };
+const FILE_LABELS: Record<FileName, string> = {
+  runtime: 'runtime.env',
+  bridge: 'telegram-bridge.env',
+};
 const CHECK_DELAY_MS = 150;
 
 /** One editable line of the file. */
@@ -37,7 +40,12 @@ const pendingChecks = new Set<Promise<void>>();
 
 const tabs = h('div', { className: 'tabs', attrs: { role: 'tablist' } });
 const filePanel = h('section', { className: 'panel', id: 'file' });
-const saveButton = h('button', { id: 'save', className: 'primary', text: 'Save', attrs: { type: 'button' } });
+const saveButton = h('button', {
+  id: 'save',
+  className: 'primary',
+  text: 'Save',
+  attrs: { type: 'button' },
+});
 const restartOffer = h('div', { className: 'toolbar', id: 'restart-offer' });
 restartOffer.hidden = true;
 content.append(tabs, filePanel, h('div', { className: 'toolbar' }, saveButton), restartOffer);
@@ -74,7 +82,10 @@ function updateSaveButton(): void {
   saveButton.disabled = hasErrors || Object.keys(changes()).length === 0;
 }
 
-function showProblem(row: Row, problems: Array<{ message: string; fix: string; severity: string }>): void {
+function showProblem(
+  row: Row,
+  problems: Array<{ message: string; fix: string; severity: string }>,
+): void {
   const first = problems.find((found) => found.severity === 'error') ?? problems[0];
   row.error = problems.some((found) => found.severity === 'error');
   row.input.setAttribute('aria-invalid', String(row.error));
@@ -84,8 +95,11 @@ function showProblem(row: Row, problems: Array<{ message: string; fix: string; s
     return;
   }
   row.problem.dataset.severity = first.severity;
-  replaceChildren(row.problem, h('span', { className: 'problem-message', text: first.message }),
-    h('div', { className: 'fix', text: `Fix: ${first.fix}` }));
+  replaceChildren(
+    row.problem,
+    h('span', { className: 'problem-message', text: first.message }),
+    h('div', { className: 'fix', text: `Fix: ${first.fix}` }),
+  );
   row.problem.hidden = false;
 }
 
@@ -136,35 +150,63 @@ async function reveal(row: Row, revealButton: HTMLButtonElement): Promise<void> 
 }
 
 function rowElement(row: Row, revealButton: HTMLButtonElement | null): HTMLTableRowElement {
-  const remove = button('Remove', () => {
-    row.deleted = !row.deleted;
-    row.element.classList.toggle('muted', row.deleted);
-    row.input.disabled = row.deleted;
-    remove.textContent = row.deleted ? 'Keep' : 'Remove';
-    updateSaveButton();
-  }, { className: 'link' });
-  const keyCell = row.keyInput ? h('td', { className: 'key' }, row.keyInput) : h('td', { className: 'key', text: row.key });
+  const remove = button(
+    'Remove',
+    () => {
+      row.deleted = !row.deleted;
+      row.element.classList.toggle('muted', row.deleted);
+      row.input.disabled = row.deleted;
+      remove.textContent = row.deleted ? 'Keep' : 'Remove';
+      updateSaveButton();
+    },
+    { className: 'link' },
+  );
+  const keyCell = row.keyInput
+    ? h('td', { className: 'key' }, row.keyInput)
+    : h('td', { className: 'key', text: row.key });
 
-  return h('tr', { attrs: { 'data-key': row.key } },
+  return h(
+    'tr',
+    { attrs: { 'data-key': row.key } },
     keyCell,
     h('td', {}, h('div', { className: 'env-value' }, row.input, revealButton), row.problem),
-    h('td', {}, remove));
+    h('td', {}, remove),
+  );
 }
 
 function makeRow(entry: { key: string; value: string; secret: boolean } | null): Row {
   const secret = entry?.secret ?? false;
   const input = h('input', {
     className: 'value',
-    attrs: { type: secret ? 'password' : 'text', spellcheck: 'false', autocomplete: 'off', 'aria-label': entry ? `Value of ${entry.key}` : 'Value' },
+    attrs: {
+      type: secret ? 'password' : 'text',
+      spellcheck: 'false',
+      autocomplete: 'off',
+      'aria-label': entry ? `Value of ${entry.key}` : 'Value',
+    },
   });
   if (secret && entry) input.placeholder = `${entry.value} — type to replace`;
   else input.value = entry?.value ?? '';
-  const keyInput = entry ? null : h('input', { className: 'new-key', attrs: { type: 'text', placeholder: 'KEY', spellcheck: 'false', 'aria-label': 'Key' } });
+  const keyInput = entry
+    ? null
+    : h('input', {
+        className: 'new-key',
+        attrs: { type: 'text', placeholder: 'KEY', spellcheck: 'false', 'aria-label': 'Key' },
+      });
   const problem = h('div', { className: 'problem', attrs: { role: 'alert' } });
   problem.hidden = true;
   const row: Row = {
-    key: entry?.key ?? '', shown: entry?.value ?? '', secret, revealed: null, isNew: entry === null, deleted: false,
-    keyInput, input, problem, error: false, element: null as unknown as HTMLTableRowElement,
+    key: entry?.key ?? '',
+    shown: entry?.value ?? '',
+    secret,
+    revealed: null,
+    isNew: entry === null,
+    deleted: false,
+    keyInput,
+    input,
+    problem,
+    error: false,
+    element: null as unknown as HTMLTableRowElement,
   };
   const revealButton: HTMLButtonElement | null = secret
     ? button('Reveal', () => reveal(row, revealButton!), { className: 'link reveal' })
@@ -179,30 +221,56 @@ function problemList(view: EnvFileViewData): HTMLElement | null {
   const fileProblems = view.problems;
   if (fileProblems.length === 0) return null;
 
-  return h('ul', { id: 'file-problems' }, ...fileProblems.map((found) =>
-    h('li', { className: 'problem', text: found.line ? `line ${found.line}: ${found.message}` : found.message,
-      attrs: { 'data-severity': found.severity, 'data-code': found.code } })));
+  return h(
+    'ul',
+    { id: 'file-problems' },
+    ...fileProblems.map((found) =>
+      h('li', {
+        className: 'problem',
+        text: found.line ? `line ${found.line}: ${found.message}` : found.message,
+        attrs: { 'data-severity': found.severity, 'data-code': found.code },
+      }),
+    ),
+  );
 }
 
 function renderFile(view: EnvFileViewData): void {
   rows = view.entries.map((entry) => makeRow(entry));
   const body = h('tbody', {}, ...rows.map((row) => row.element));
-  const addButton = button('Add Variable', () => {
-    const row = makeRow(null);
-    rows.push(row);
-    body.append(row.element);
-    row.keyInput?.focus();
-  }, { id: 'add' });
-  const repairs = view.repairs.length > 0 ? h('p', { className: 'muted small', id: 'repairs', text: view.repairs.join(' ') }) : null;
+  const addButton = button(
+    'Add Variable',
+    () => {
+      const row = makeRow(null);
+      rows.push(row);
+      body.append(row.element);
+      row.keyInput?.focus();
+    },
+    { id: 'add' },
+  );
+  const repairs =
+    view.repairs.length > 0
+      ? h('p', { className: 'muted small', id: 'repairs', text: view.repairs.join(' ') })
+      : null;
   replaceChildren(
     filePanel,
     h('h2', { text: FILE_LABELS[view.name] }),
-    h('p', { className: 'muted small', id: 'path', text: view.exists ? view.path : `${view.path} (not created yet)` }),
+    h('p', {
+      className: 'muted small',
+      id: 'path',
+      text: view.exists ? view.path : `${view.path} (not created yet)`,
+    }),
     repairs,
     problemList(view),
-    h('table', { id: 'entries' },
-      h('thead', {}, h('tr', {}, h('th', { text: 'Key' }), h('th', { text: 'Value' }), h('th', {}))),
-      body),
+    h(
+      'table',
+      { id: 'entries' },
+      h(
+        'thead',
+        {},
+        h('tr', {}, h('th', { text: 'Key' }), h('th', { text: 'Value' }), h('th', {})),
+      ),
+      body,
+    ),
     h('div', { className: 'toolbar' }, addButton),
   );
   updateSaveButton();
@@ -210,7 +278,8 @@ function renderFile(view: EnvFileViewData): void {
 
 async function open(name: FileName): Promise<void> {
   active = name;
-  for (const tab of tabs.querySelectorAll('button')) tab.setAttribute('aria-selected', String(tab.dataset.file === name));
+  for (const tab of tabs.querySelectorAll('button'))
+    tab.setAttribute('aria-selected', String(tab.dataset.file === name));
   try {
     renderFile(await unwrap(workbench().readEnv(name)));
   } catch (error) {
@@ -219,18 +288,24 @@ async function open(name: FileName): Promise<void> {
 }
 
 function offerRestart(): void {
-  replaceChildren(restartOffer,
+  replaceChildren(
+    restartOffer,
     h('span', { text: 'The workbench reads env files when it starts.' }),
-    button('Restart to Apply', async () => {
-      showMessage(message, 'Restarting…');
-      try {
-        const outcome = await unwrap(workbench().restart());
-        showMessage(message, outcome.message, 'success');
-        restartOffer.hidden = true;
-      } catch (error) {
-        showMessage(message, messageOf(error), 'error');
-      }
-    }, { id: 'restart', className: 'primary' }));
+    button(
+      'Restart to Apply',
+      async () => {
+        showMessage(message, 'Restarting…');
+        try {
+          const outcome = await unwrap(workbench().restart());
+          showMessage(message, outcome.message, 'success');
+          restartOffer.hidden = true;
+        } catch (error) {
+          showMessage(message, messageOf(error), 'error');
+        }
+      },
+      { id: 'restart', className: 'primary' },
+    ),
+  );
   restartOffer.hidden = false;
 }
 
@@ -255,7 +330,10 @@ async function save(): Promise<void> {
 
 function renderTabs(): void {
   for (const name of ['runtime', 'bridge'] as const) {
-    const tab = h('button', { text: FILE_LABELS[name], attrs: { type: 'button', role: 'tab', 'data-file': name } });
+    const tab = h('button', {
+      text: FILE_LABELS[name],
+      attrs: { type: 'button', role: 'tab', 'data-file': name },
+    });
     tab.addEventListener('click', () => void open(name));
     tabs.append(tab);
   }

@@ -6,7 +6,15 @@ import type { SettingsChange, SettingsData } from '../../ipc/contract.js';
 import { messageOf, unwrap, workbench } from '../lib/api.js';
 import { button, byId, h, replaceChildren, showMessage } from '../lib/dom.js';
 
-const COMMANDS = ['container', 'launchctl', 'caffeinate', 'pmset', 'plutil', 'sw_vers', 'sysctl'] as const;
+const COMMANDS = [
+  'container',
+  'launchctl',
+  'caffeinate',
+  'pmset',
+  'plutil',
+  'sw_vers',
+  'sysctl',
+] as const;
 
 const message = byId('message');
 const content = byId('content');
@@ -14,7 +22,11 @@ const content = byId('content');
 function field(label: string, input: HTMLInputElement, hint?: string): Node[] {
   const id = input.id;
 
-  return [h('label', { text: label, attrs: { for: id } }), input, ...(hint ? [h('div', { className: 'hint', text: hint })] : [])];
+  return [
+    h('label', { text: label, attrs: { for: id } }),
+    input,
+    ...(hint ? [h('div', { className: 'hint', text: hint })] : []),
+  ];
 }
 
 function textInput(id: string, value: string, placeholder = ''): HTMLInputElement {
@@ -25,7 +37,10 @@ function textInput(id: string, value: string, placeholder = ''): HTMLInputElemen
 }
 
 function numberInput(id: string, value: number, min: number, max: number): HTMLInputElement {
-  const input = h('input', { id, attrs: { type: 'number', min: String(min), max: String(max), step: '1' } });
+  const input = h('input', {
+    id,
+    attrs: { type: 'number', min: String(min), max: String(max), step: '1' },
+  });
   input.value = String(value);
 
   return input;
@@ -37,7 +52,9 @@ function render(settings: SettingsData, openAtLogin: boolean): void {
   const image = textInput('image', settings.image);
   const containerName = textInput('container-name', settings.containerName);
   const stopTimeout = numberInput('stop-timeout', settings.stopTimeoutSeconds, 5, 300);
-  const commandInputs = COMMANDS.map((name) => textInput(`command-${name}`, settings.commands[name] ?? '', 'default'));
+  const commandInputs = COMMANDS.map((name) =>
+    textInput(`command-${name}`, settings.commands[name] ?? '', 'default'),
+  );
   const loginItem = h('input', { id: 'open-at-login', attrs: { type: 'checkbox' } });
   loginItem.checked = openAtLogin;
 
@@ -58,7 +75,11 @@ function render(settings: SettingsData, openAtLogin: boolean): void {
     try {
       await unwrap(workbench().saveSettings(change));
       await unwrap(workbench().setLoginItem(loginItem.checked));
-      showMessage(message, 'Saved. Restart the workbench to apply new resources, image or name.', 'success');
+      showMessage(
+        message,
+        'Saved. Restart the workbench to apply new resources, image or name.',
+        'success',
+      );
     } catch (error) {
       showMessage(message, messageOf(error), 'error');
     }
@@ -66,29 +87,62 @@ function render(settings: SettingsData, openAtLogin: boolean): void {
 
   replaceChildren(
     content,
-    h('section', { className: 'panel' },
+    h(
+      'section',
+      { className: 'panel' },
       h('h2', { text: 'Workbench' }),
-      h('div', { className: 'form-grid' },
+      h(
+        'div',
+        { className: 'form-grid' },
         ...field('CPUs', cpus, 'The container\u2019s CPU limit (1–64).'),
-        ...field('Memory', memory, 'A size such as 16G or 8192M; agents need more than the 1 GiB default.'),
+        ...field(
+          'Memory',
+          memory,
+          'A size such as 16G or 8192M; agents need more than the 1 GiB default.',
+        ),
         ...field('Image', image),
         ...field('Container name', containerName),
-        ...field('Stop timeout (s)', stopTimeout, 'How long a stop waits before the container is killed.'))),
-    h('section', { className: 'panel' },
+        ...field(
+          'Stop timeout (s)',
+          stopTimeout,
+          'How long a stop waits before the container is killed.',
+        ),
+      ),
+    ),
+    h(
+      'section',
+      { className: 'panel' },
       h('h2', { text: 'Command paths' }),
-      h('p', { className: 'muted small', text: 'Absolute paths; leave empty for the default location.' }),
-      h('div', { className: 'form-grid' }, ...COMMANDS.flatMap((name, index) => field(name, commandInputs[index]!)))),
-    h('section', { className: 'panel' },
+      h('p', {
+        className: 'muted small',
+        text: 'Absolute paths; leave empty for the default location.',
+      }),
+      h(
+        'div',
+        { className: 'form-grid' },
+        ...COMMANDS.flatMap((name, index) => field(name, commandInputs[index]!)),
+      ),
+    ),
+    h(
+      'section',
+      { className: 'panel' },
       h('h2', { text: 'Menu-bar app' }),
       h('label', {}, loginItem, 'Open CodeWhale Workbench at login'),
-      h('p', { className: 'muted small', text: 'This opens the menu-bar app only; "Keep Workbench Alive at Login" in the menu runs the workbench itself.' })),
+      h('p', {
+        className: 'muted small',
+        text: 'This opens the menu-bar app only; "Keep Workbench Alive at Login" in the menu runs the workbench itself.',
+      }),
+    ),
     h('div', { className: 'toolbar' }, button('Save', save, { id: 'save', className: 'primary' })),
   );
 }
 
 async function load(): Promise<void> {
   try {
-    const [settings, loginItem] = await Promise.all([unwrap(workbench().readSettings()), unwrap(workbench().readLoginItem())]);
+    const [settings, loginItem] = await Promise.all([
+      unwrap(workbench().readSettings()),
+      unwrap(workbench().readLoginItem()),
+    ]);
     render(settings, loginItem.openAtLogin);
   } catch (error) {
     showMessage(message, messageOf(error), 'error');

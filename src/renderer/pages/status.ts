@@ -3,30 +3,15 @@
  * detail, the login agent, keep-awake, the env files, and the last log lines with follow.
  */
 import type { StatusView } from '../../ipc/contract.js';
-import { applicableActions } from '../../ipc/status-rules.js';
+import {
+  applicableActions,
+  OVERALL_TONES,
+  SERVICE_TONES,
+  type Tone,
+} from '../../ipc/status-rules.js';
 import { messageOf, unwrap, workbench } from '../lib/api.js';
 import { button, byId, fact, h, replaceChildren, showMessage } from '../lib/dom.js';
 import { formatBytes, formatDuration, formatExit, formatTime } from '../lib/format.js';
-
-type Tone = 'green' | 'amber' | 'red' | 'grey';
-
-const OVERALL_TONES: Record<StatusView['overall'], Tone> = {
-  running: 'green',
-  degraded: 'amber',
-  starting: 'amber',
-  stopping: 'amber',
-  stopped: 'grey',
-  'not-set-up': 'grey',
-  error: 'red',
-};
-
-const SERVICE_TONES: Record<NonNullable<StatusView['services']>['runtime']['state'], Tone> = {
-  starting: 'amber',
-  running: 'green',
-  restarting: 'amber',
-  stopped: 'grey',
-  failed: 'red',
-};
 
 const FOLLOW_INTERVAL_MS = 2_000;
 const LOG_LINES = 200;
@@ -46,7 +31,10 @@ function badge(text: string, tone: Tone, id?: string): HTMLElement {
   return h('span', { className: 'badge', text, id, attrs: { 'data-tone': tone } });
 }
 
-async function runAction(label: string, action: () => Promise<{ message: string; status: StatusView }>) {
+async function runAction(
+  label: string,
+  action: () => Promise<{ message: string; status: StatusView }>,
+) {
   busy = true;
   if (current) renderSummary(current);
   showMessage(message, `${label}…`);
@@ -66,9 +54,16 @@ function actionButtons(status: StatusView): HTMLElement {
   const applies = applicableActions(status);
   const blocked = busy || status.action !== null;
   const api = workbench();
-  const start = button('Start', () => runAction('Starting', () => unwrap(api.start())), { id: 'start', className: 'primary' });
-  const stop = button('Stop', () => runAction('Stopping', () => unwrap(api.stop())), { id: 'stop' });
-  const restart = button('Restart', () => runAction('Restarting', () => unwrap(api.restart())), { id: 'restart' });
+  const start = button('Start', () => runAction('Starting', () => unwrap(api.start())), {
+    id: 'start',
+    className: 'primary',
+  });
+  const stop = button('Stop', () => runAction('Stopping', () => unwrap(api.stop())), {
+    id: 'stop',
+  });
+  const restart = button('Restart', () => runAction('Restarting', () => unwrap(api.restart())), {
+    id: 'restart',
+  });
   start.disabled = blocked || !applies.start;
   stop.disabled = blocked || !applies.stop;
   restart.disabled = blocked || !applies.restart;
@@ -78,19 +73,29 @@ function actionButtons(status: StatusView): HTMLElement {
 
 function renderSummary(status: StatusView): void {
   const container = status.container;
-  const reason = status.reason ? h('p', { className: 'detail', id: 'reason', text: status.reason }) : null;
+  const reason = status.reason
+    ? h('p', { className: 'detail', id: 'reason', text: status.reason })
+    : null;
   replaceChildren(
     summary,
     h('h2', {}, badge(status.summary, OVERALL_TONES[status.overall], 'overall')),
     reason,
     actionButtons(status),
-    h('dl', { className: 'facts' },
+    h(
+      'dl',
+      { className: 'facts' },
       ...fact('Container', `${container.name} · ${container.state}`),
       ...fact('Image', container.image),
-      ...fact('Started', container.startedAt ? `${formatTime(container.startedAt)} (${formatDuration(container.startedAt, new Date())} ago)` : '—'),
+      ...fact(
+        'Started',
+        container.startedAt
+          ? `${formatTime(container.startedAt)} (${formatDuration(container.startedAt, new Date())} ago)`
+          : '—',
+      ),
       ...fact('Resources', `${container.cpus ?? '—'} CPUs · ${formatBytes(container.memoryBytes)}`),
       ...fact('Container system', systemText(status.containerSystem)),
-      ...fact('Checked', formatTime(status.checkedAt))),
+      ...fact('Checked', formatTime(status.checkedAt)),
+    ),
   );
 }
 
@@ -101,36 +106,69 @@ function systemText(system: StatusView['containerSystem']): string {
   return `${system.running ? 'running' : 'not running'}${version}`;
 }
 
-function serviceRow(name: string, service: NonNullable<StatusView['services']>['runtime'] | null): HTMLElement {
+function serviceRow(
+  name: string,
+  service: NonNullable<StatusView['services']>['runtime'] | null,
+): HTMLElement {
   if (!service) {
-    return h('tr', { id: `service-${name.toLowerCase()}` },
-      h('td', { text: name }), h('td', {}, badge('not running', 'grey')), h('td', { text: '—' }),
-      h('td', { text: '—' }), h('td', { text: '—' }), h('td', { text: '—' }));
+    return h(
+      'tr',
+      { id: `service-${name.toLowerCase()}` },
+      h('td', { text: name }),
+      h('td', {}, badge('not running', 'grey')),
+      h('td', { text: '—' }),
+      h('td', { text: '—' }),
+      h('td', { text: '—' }),
+      h('td', { text: '—' }),
+    );
   }
-  const state = service.state === 'running' && service.healthy === false ? 'running, not healthy' : service.state;
-  const tone = service.state === 'running' && service.healthy === false ? 'amber' : SERVICE_TONES[service.state];
+  const state =
+    service.state === 'running' && service.healthy === false
+      ? 'running, not healthy'
+      : service.state;
+  const tone =
+    service.state === 'running' && service.healthy === false
+      ? 'amber'
+      : SERVICE_TONES[service.state];
   const stateCell = h('td', {}, badge(state, tone));
   if (service.detail) stateCell.append(h('div', { className: 'detail', text: service.detail }));
 
-  return h('tr', { id: `service-${name.toLowerCase()}` },
+  return h(
+    'tr',
+    { id: `service-${name.toLowerCase()}` },
     h('td', { text: name }),
     stateCell,
     h('td', { text: service.pid === null ? '—' : String(service.pid) }),
-    h('td', { text: service.state === 'running' ? formatDuration(service.since, new Date()) : '—' }),
+    h('td', {
+      text: service.state === 'running' ? formatDuration(service.since, new Date()) : '—',
+    }),
     h('td', { text: String(service.restarts) }),
-    h('td', { text: formatExit(service.lastExit) }));
+    h('td', { text: formatExit(service.lastExit) }),
+  );
 }
 
 function renderServices(status: StatusView): void {
-  const head = h('tr', {}, ...['Service', 'State', 'PID', 'Uptime', 'Restarts', 'Last exit'].map((text) => h('th', { text })));
+  const head = h(
+    'tr',
+    {},
+    ...['Service', 'State', 'PID', 'Uptime', 'Restarts', 'Last exit'].map((text) =>
+      h('th', { text }),
+    ),
+  );
   replaceChildren(
     services,
     h('h2', { text: 'Services' }),
-    h('table', {},
+    h(
+      'table',
+      {},
       h('thead', {}, head),
-      h('tbody', {},
+      h(
+        'tbody',
+        {},
         serviceRow('Runtime', status.services?.runtime ?? null),
-        serviceRow('Bridge', status.services?.bridge ?? null))),
+        serviceRow('Bridge', status.services?.bridge ?? null),
+      ),
+    ),
   );
 }
 
@@ -152,11 +190,22 @@ function renderDetails(status: StatusView): void {
   replaceChildren(
     details,
     h('h2', { text: 'Agents and files' }),
-    h('dl', { className: 'facts' },
+    h(
+      'dl',
+      { className: 'facts' },
       ...fact('Login agent', agentText),
       ...fact('Keep awake', awakeText),
-      ...fact('runtime.env', envText(status.envFiles.runtime), status.envFiles.runtime.ok ? undefined : 'detail'),
-      ...fact('telegram-bridge.env', envText(status.envFiles.bridge), status.envFiles.bridge.ok ? undefined : 'detail')),
+      ...fact(
+        'runtime.env',
+        envText(status.envFiles.runtime),
+        status.envFiles.runtime.ok ? undefined : 'detail',
+      ),
+      ...fact(
+        'telegram-bridge.env',
+        envText(status.envFiles.bridge),
+        status.envFiles.bridge.ok ? undefined : 'detail',
+      ),
+    ),
   );
 }
 
@@ -167,9 +216,12 @@ function render(status: StatusView): void {
   renderDetails(status);
 }
 
-const logSource = h('select', { id: 'log-source' },
+const logSource = h(
+  'select',
+  { id: 'log-source' },
   h('option', { text: 'Container output', attrs: { value: 'container' } }),
-  h('option', { text: 'Supervisor log', attrs: { value: 'supervisor' } }));
+  h('option', { text: 'Supervisor log', attrs: { value: 'supervisor' } }),
+);
 const follow = h('input', { id: 'follow', attrs: { type: 'checkbox' } });
 const logText = h('pre', { className: 'logs', id: 'log-text' });
 let followTimer: number | undefined;
@@ -199,10 +251,13 @@ function renderLogsPanel(): void {
   replaceChildren(
     logsPanel,
     h('h2', { text: 'Logs' }),
-    h('div', { className: 'toolbar' },
+    h(
+      'div',
+      { className: 'toolbar' },
       logSource,
       button('Reload', readLogs, { id: 'reload-logs' }),
-      h('label', {}, follow, 'Follow')),
+      h('label', {}, follow, 'Follow'),
+    ),
     logText,
   );
 }

@@ -22,8 +22,9 @@ export function runtimeError(text) {
 
 /** The parser's three-part usage error, exit 64. */
 export function usageError(spec, message) {
-  const stderr = `Error: ${message}\nUsage: container ${spec.path} ${spec.synopsis}\n`
-    + `  See 'container ${spec.path} --help' for more information.\n`;
+  const stderr =
+    `Error: ${message}\nUsage: container ${spec.path} ${spec.synopsis}\n` +
+    `  See 'container ${spec.path} --help' for more information.\n`;
 
   return new DoubleExit(64, { stderr });
 }
@@ -62,7 +63,10 @@ const FORMATS = ['json', 'table', 'yaml', 'toml'];
 
 /** The `--format` option every listing command has. */
 export const formatOption = {
-  names: ['--format'], key: 'format', value: '<format>', choices: FORMATS,
+  names: ['--format'],
+  key: 'format',
+  value: '<format>',
+  choices: FORMATS,
 };
 
 function describeChoices(choices) {
@@ -86,8 +90,11 @@ function storeOption(spec, result, option, used, raw) {
     return;
   }
   if (option.choices && !option.choices.includes(raw)) {
-    throw usageError(spec, `The value '${raw}' is invalid for '${optionLabel(option, longestName(option))}'. `
-      + `Please provide one of ${describeChoices(option.choices)}.`);
+    throw usageError(
+      spec,
+      `The value '${raw}' is invalid for '${optionLabel(option, longestName(option))}'. ` +
+        `Please provide one of ${describeChoices(option.choices)}.`,
+    );
   }
   let value = raw;
   if (option.integer) {
@@ -165,13 +172,17 @@ function checkPositionals(spec, result) {
   if (result.options.help || result.options.version) return;
   if (result.positionals.length < required.length) {
     const missing = required[result.positionals.length];
-    throw usageError(spec, `Missing expected argument '<${missing.name}>${missing.variadic ? ' ...' : ''}'`);
+    throw usageError(
+      spec,
+      `Missing expected argument '<${missing.name}>${missing.variadic ? ' ...' : ''}'`,
+    );
   }
   if (!variadic && result.positionals.length > declared.length) {
     const extra = result.positionals.slice(declared.length);
-    const message = extra.length === 1
-      ? `Unexpected argument '${extra[0]}'`
-      : `${extra.length} unexpected arguments: ${extra.map((arg) => `'${arg}'`).join(', ')}`;
+    const message =
+      extra.length === 1
+        ? `Unexpected argument '${extra[0]}'`
+        : `${extra.length} unexpected arguments: ${extra.map((arg) => `'${arg}'`).join(', ')}`;
     throw usageError(spec, message);
   }
   if (spec.passthrough && spec.passthroughRequired && result.rest.length === 0) {

@@ -3,28 +3,57 @@
 import { readSync } from 'node:fs';
 
 import {
-  DoubleExit, err, formatOption, out, parseArgs, runtimeError, usageError, writeAll,
+  DoubleExit,
+  err,
+  formatOption,
+  out,
+  parseArgs,
+  runtimeError,
+  usageError,
+  writeAll,
 } from './container-args.mjs';
 import {
-  SERVICE_HINT, longForm, printCompact, renderTable, requireModelledFormat,
+  SERVICE_HINT,
+  longForm,
+  printCompact,
+  renderTable,
+  requireModelledFormat,
 } from './container-common.mjs';
 import * as lifecycle from './container-lifecycle.mjs';
 import {
-  INSTALL_ROOT, KERNEL_URL, apiServerVersionLine, versionInfo, versionLine,
+  INSTALL_ROOT,
+  KERNEL_URL,
+  apiServerVersionLine,
+  versionInfo,
+  versionLine,
 } from './container-model.mjs';
 import { stopContainer } from './container-runtime.mjs';
 import {
-  readState, registerSelf, resolveStateRoot, sleepForever, sleepSync, updateState,
+  readState,
+  registerSelf,
+  resolveStateRoot,
+  sleepForever,
+  sleepSync,
+  updateState,
 } from './container-state.mjs';
 import * as storage from './container-storage.mjs';
 
 const statusSpec = {
-  path: 'system status', synopsis: '[--prefix <prefix>] [--format <format>] [--debug]',
+  path: 'system status',
+  synopsis: '[--prefix <prefix>] [--format <format>] [--debug]',
   options: [{ names: ['--prefix'], key: 'prefix', value: '<prefix>' }, formatOption],
 };
 
 function statusObject(ctx, status) {
-  const down = { apiServerAppName: '', apiServerBuild: '', apiServerCommit: '', apiServerVersion: '', appRoot: '', installRoot: '', status };
+  const down = {
+    apiServerAppName: '',
+    apiServerBuild: '',
+    apiServerCommit: '',
+    apiServerVersion: '',
+    appRoot: '',
+    installRoot: '',
+    status,
+  };
   if (status !== 'running') return down;
 
   return {
@@ -40,18 +69,27 @@ function statusObject(ctx, status) {
 }
 
 function statusText(ctx, status) {
-  if (status === 'unregistered') return 'apiserver is not running and not registered with launchd\n';
+  if (status === 'unregistered')
+    return 'apiserver is not running and not registered with launchd\n';
   if (status === 'not running') return 'apiserver is not running\n';
   const info = statusObject(ctx, status);
   if (ctx.mode === 'pre-1.0') {
-    return `apiserver is running\napplication data root: ${info.appRoot}\napplication install root: ${info.installRoot}\n`
-      + `container-apiserver version: ${info.apiServerVersion}\ncontainer-apiserver commit: ${info.apiServerCommit}\n`;
+    return (
+      `apiserver is running\napplication data root: ${info.appRoot}\napplication install root: ${info.installRoot}\n` +
+      `container-apiserver version: ${info.apiServerVersion}\ncontainer-apiserver commit: ${info.apiServerCommit}\n`
+    );
   }
 
   return renderTable([
-    ['FIELD', 'VALUE'], ['status', 'running'], ['appRoot', info.appRoot], ['installRoot', info.installRoot],
-    ['logRoot', info.logRoot ?? ''], ['apiserver.version', info.apiServerVersion], ['apiserver.commit', info.apiServerCommit],
-    ['apiserver.build', 'release'], ['apiserver.appName', 'container-apiserver'],
+    ['FIELD', 'VALUE'],
+    ['status', 'running'],
+    ['appRoot', info.appRoot],
+    ['installRoot', info.installRoot],
+    ['logRoot', info.logRoot ?? ''],
+    ['apiserver.version', info.apiServerVersion],
+    ['apiserver.commit', info.apiServerCommit],
+    ['apiserver.build', 'release'],
+    ['apiserver.appName', 'container-apiserver'],
   ]);
 }
 
@@ -67,7 +105,8 @@ function systemStatus(ctx, { options }) {
 
 const startSpec = {
   path: 'system start',
-  synopsis: '[--app-root <app-root>] [--install-root <install-root>] [--log-root <log-root>] [--enable-kernel-install] [--disable-kernel-install] [--timeout <timeout>] [--debug]',
+  synopsis:
+    '[--app-root <app-root>] [--install-root <install-root>] [--log-root <log-root>] [--enable-kernel-install] [--disable-kernel-install] [--timeout <timeout>] [--debug]',
   options: [
     { names: ['-a', '--app-root'], key: 'appRoot', value: '<app-root>' },
     { names: ['--install-root'], key: 'installRoot', value: '<install-root>' },
@@ -91,7 +130,8 @@ function readLineSync() {
         sleepSync(20);
         continue;
       }
-      if (error.code === 'EOF' || error.code === 'EBADF') return bytes.length > 0 ? Buffer.from(bytes).toString('utf8') : null;
+      if (error.code === 'EOF' || error.code === 'EBADF')
+        return bytes.length > 0 ? Buffer.from(bytes).toString('utf8') : null;
       throw error;
     }
     if (read === 0) return bytes.length > 0 ? Buffer.from(bytes).toString('utf8') : null;
@@ -125,7 +165,9 @@ function systemStart(ctx, { options }) {
       state.system.state = 'not running';
     });
     const cause = longForm('interrupted', 'XPC connection error: Connection invalid');
-    throw new DoubleExit(1, { stderr: `Error: ${longForm('internalError', `failed to get a response from apiserver: ${cause}`)}\n${SERVICE_HINT}\n` });
+    throw new DoubleExit(1, {
+      stderr: `Error: ${longForm('internalError', `failed to get a response from apiserver: ${cause}`)}\n${SERVICE_HINT}\n`,
+    });
   }
   if (ctx.state.system.state !== 'running') {
     log('Launching container-apiserver...\nTesting access to container-apiserver...\n');
@@ -149,17 +191,27 @@ function systemStart(ctx, { options }) {
   const answer = readLineSync();
   if (answer === null) throw runtimeError('failed to read user input');
   if (['', 'y', 'Y'].includes(answer.trim())) return installKernel(ctx, log);
-  log('Please use the `container system kernel set --recommended` command to configure the default kernel\n');
+  log(
+    'Please use the `container system kernel set --recommended` command to configure the default kernel\n',
+  );
 }
 
-const stopSpec = { path: 'system stop', synopsis: '[--prefix <prefix>] [--debug]', options: [{ names: ['--prefix'], key: 'prefix', value: '<prefix>' }] };
+const stopSpec = {
+  path: 'system stop',
+  synopsis: '[--prefix <prefix>] [--debug]',
+  options: [{ names: ['--prefix'], key: 'prefix', value: '<prefix>' }],
+};
 
 /** `container system stop`: stops every container, unregisters; log lines on stdout, exit 0. */
 async function systemStop(ctx) {
   if (ctx.state.system.state === 'running') {
     out('Stopping all containers...\n');
-    const running = Object.values(readState(ctx.root).containers).filter((record) => record.state !== 'stopped');
-    await Promise.all(running.map((record) => stopContainer(ctx.root, record.id, { timeSeconds: 5 })));
+    const running = Object.values(readState(ctx.root).containers).filter(
+      (record) => record.state !== 'stopped',
+    );
+    await Promise.all(
+      running.map((record) => stopContainer(ctx.root, record.id, { timeSeconds: 5 })),
+    );
   }
   out('Removing launchd services with prefix com.apple.container....\n');
   updateState(ctx.root, (state) => {
@@ -168,16 +220,31 @@ async function systemStop(ctx) {
   });
 }
 
-const versionSpec = { path: 'system version', synopsis: '[--format <format>] [--debug]', options: [formatOption] };
+const versionSpec = {
+  path: 'system version',
+  synopsis: '[--format <format>] [--debug]',
+  options: [formatOption],
+};
 
 function systemVersion(ctx, { options }) {
   const format = options.format ?? 'table';
   requireModelledFormat(format);
   const { version, commit } = versionInfo(ctx.mode);
   const rows = [{ appName: 'container', buildType: 'release', commit, version }];
-  if (ctx.state.system.state === 'running') rows.push({ appName: 'container-apiserver', buildType: 'release', commit, version: apiServerVersionLine(ctx.mode) });
+  if (ctx.state.system.state === 'running')
+    rows.push({
+      appName: 'container-apiserver',
+      buildType: 'release',
+      commit,
+      version: apiServerVersionLine(ctx.mode),
+    });
   if (format === 'json') return printCompact(ctx, 'system version', rows);
-  out(renderTable([['COMPONENT', 'VERSION', 'BUILD', 'COMMIT'], ...rows.map((row) => [row.appName, row.version, row.buildType, row.commit])]));
+  out(
+    renderTable([
+      ['COMPONENT', 'VERSION', 'BUILD', 'COMMIT'],
+      ...rows.map((row) => [row.appName, row.version, row.buildType, row.commit]),
+    ]),
+  );
 }
 
 const COMMANDS = {
@@ -234,10 +301,15 @@ function resolveCommand(argv, ctx) {
   }
   const top = COMMANDS[ALIASES[first] ?? first];
   if (!top) {
-    if (first.startsWith('-')) throw usageError({ path: '', synopsis: '[--debug] <subcommand>' }, `Unknown option '${first}'`);
-    const text = ctx.state.system.state === 'running'
-      ? `Error: Plugin 'container-${first}' not found.\n  See 'container --help' for more information.\n`
-      : 'Error: Plugins are unavailable. Start the container system services using `container system start`.\n';
+    if (first.startsWith('-'))
+      throw usageError(
+        { path: '', synopsis: '[--debug] <subcommand>' },
+        `Unknown option '${first}'`,
+      );
+    const text =
+      ctx.state.system.state === 'running'
+        ? `Error: Plugin 'container-${first}' not found.\n  See 'container --help' for more information.\n`
+        : 'Error: Plugins are unavailable. Start the container system services using `container system start`.\n';
     throw new DoubleExit(64, { stderr: text });
   }
   if (top.spec) return [top, argv.slice(1)];
@@ -275,7 +347,8 @@ async function hangIfConfigured(ctx, command) {
 
 async function dispatch(argv) {
   const root = resolveStateRoot();
-  if (root === null) throw new DoubleExit(70, { stderr: 'container double: WORKBENCH_DOUBLE_STATE is not set\n' });
+  if (root === null)
+    throw new DoubleExit(70, { stderr: 'container double: WORKBENCH_DOUBLE_STATE is not set\n' });
   const state = readState(root);
   const ctx = { root, state, mode: state.system.mode, env: process.env, cwd: process.cwd() };
   const [command, tokens] = resolveCommand(argv, ctx);

@@ -3,7 +3,8 @@
 import { DoubleExit, out } from './container-args.mjs';
 import { encodeCompact, encodePretty } from './container-json.mjs';
 
-export const SERVICE_HINT = 'Ensure container system service has been started with `container system start`.';
+export const SERVICE_HINT =
+  'Ensure container system service has been started with `container system start`.';
 const XPC_TEXT = 'XPC connection error: Connection invalid';
 
 /** The long rendering `<code>: "<message>"`, with an optional cause in long form. */
@@ -42,10 +43,16 @@ export function requireService(ctx, operation) {
 
 /** Pads every column but the last to its widest cell plus two; one `\n` after the table. */
 export function renderTable(rows) {
-  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => String(row[column]).length)));
-  const lines = rows.map((row) => row.map((cell, column) => (
-    column === row.length - 1 ? String(cell) : String(cell).padEnd(widths[column] + 2)
-  )).join(''));
+  const widths = rows[0].map((_, column) =>
+    Math.max(...rows.map((row) => String(row[column]).length)),
+  );
+  const lines = rows.map((row) =>
+    row
+      .map((cell, column) =>
+        column === row.length - 1 ? String(cell) : String(cell).padEnd(widths[column] + 2),
+      )
+      .join(''),
+  );
 
   return `${lines.join('\n')}\n`;
 }
@@ -53,7 +60,9 @@ export function renderTable(rows) {
 /** Fails for `--format yaml|toml`, which the double does not model. */
 export function requireModelledFormat(format) {
   if (format === 'yaml' || format === 'toml') {
-    throw new DoubleExit(1, { stderr: `Error: the container double does not model --format ${format}\n` });
+    throw new DoubleExit(1, {
+      stderr: `Error: the container double does not model --format ${format}\n`,
+    });
   }
 }
 

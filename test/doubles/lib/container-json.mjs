@@ -38,7 +38,9 @@ function encodePrettyValue(value, indent) {
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value).filter(([, item]) => item !== undefined);
     if (entries.length === 0) return `{\n\n${indent}}`;
-    const items = entries.map(([key, item]) => `${inner}${encodeScalar(key)} : ${encodePrettyValue(item, inner)}`);
+    const items = entries.map(
+      ([key, item]) => `${inner}${encodeScalar(key)} : ${encodePrettyValue(item, inner)}`,
+    );
 
     return `{\n${items.join(',\n')}\n${indent}}`;
   }

@@ -2,28 +2,69 @@
 // logs, stats and prune, each with the output, errors and exit codes of apple/container 1.x.
 import { spawn } from 'node:child_process';
 import {
-  closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync,
-  statSync, writeFileSync,
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 
 import { DoubleExit, err, formatOption, out, runtimeError } from './container-args.mjs';
 import {
-  aggregateError, longForm, printCompact, printInspect, renderTable, requireModelledFormat,
-  requireService, singleError, swiftList, unique,
+  aggregateError,
+  longForm,
+  printCompact,
+  printInspect,
+  renderTable,
+  requireModelledFormat,
+  requireService,
+  singleError,
+  swiftList,
+  unique,
 } from './container-common.mjs';
 import { isoDate } from './container-json.mjs';
 import {
-  buildConfiguration, containerElement, createContainerRecord, findExecutable,
-  formatReclaimed, isValidReference, mergeEnvironment, newContainerId, normalizeReference, parseMountFlags,
-  readEnvFile, readEnvFlags, resolveHostProcess,
+  buildConfiguration,
+  containerElement,
+  createContainerRecord,
+  findExecutable,
+  formatReclaimed,
+  isValidReference,
+  mergeEnvironment,
+  newContainerId,
+  normalizeReference,
+  parseMountFlags,
+  readEnvFile,
+  readEnvFlags,
+  resolveHostProcess,
 } from './container-model.mjs';
 import {
-  attachForeground, exitStatusOf, printId, reconcile, startContainer, stopContainer,
+  attachForeground,
+  exitStatusOf,
+  printId,
+  reconcile,
+  startContainer,
+  stopContainer,
 } from './container-runtime.mjs';
 import {
-  containerDir, readProcStat, readState, registerPid, registerSelf, signalProcess, sleep,
-  sleepForever, unregisterPid, updateState, volumeDataDir,
+  containerDir,
+  readProcStat,
+  readState,
+  registerPid,
+  registerSelf,
+  signalProcess,
+  sleep,
+  sleepForever,
+  unregisterPid,
+  updateState,
+  volumeDataDir,
 } from './container-state.mjs';
 
 const ID_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -58,8 +99,13 @@ function tableRow(record) {
 }
 
 export const lsSpec = {
-  path: 'list', synopsis: '[--all] [--quiet] [--format <format>] [--debug]',
-  options: [{ names: ['-a', '--all'], key: 'all' }, { names: ['-q', '--quiet'], key: 'quiet' }, formatOption],
+  path: 'list',
+  synopsis: '[--all] [--quiet] [--format <format>] [--debug]',
+  options: [
+    { names: ['-a', '--all'], key: 'all' },
+    { names: ['-q', '--quiet'], key: 'quiet' },
+    formatOption,
+  ],
 };
 
 /** `container ls [-a] [-q] [--format json|table]`. */
@@ -69,14 +115,30 @@ export function list(ctx, { options }) {
   requireModelledFormat(format);
   const all = containers(ctx);
   // 0.4–0.9 filtered by state only for the table and -q output; JSON listed everything.
-  const shown = options.all || (ctx.mode === 'pre-1.0' && format === 'json') ? all : all.filter((record) => record.state === 'running');
-  if (format === 'json') return printCompact(ctx, 'ls', shown.map((record) => containerElement(record, ctx.mode)));
-  if (options.quiet) return shown.length > 0 ? out(`${shown.map((record) => record.id).join('\n')}\n`) : undefined;
-  out(renderTable([['ID', 'IMAGE', 'OS', 'ARCH', 'STATE', 'IP', 'CPUS', 'MEMORY', 'STARTED'], ...shown.map(tableRow)]));
+  const shown =
+    options.all || (ctx.mode === 'pre-1.0' && format === 'json')
+      ? all
+      : all.filter((record) => record.state === 'running');
+  if (format === 'json')
+    return printCompact(
+      ctx,
+      'ls',
+      shown.map((record) => containerElement(record, ctx.mode)),
+    );
+  if (options.quiet)
+    return shown.length > 0 ? out(`${shown.map((record) => record.id).join('\n')}\n`) : undefined;
+  out(
+    renderTable([
+      ['ID', 'IMAGE', 'OS', 'ARCH', 'STATE', 'IP', 'CPUS', 'MEMORY', 'STARTED'],
+      ...shown.map(tableRow),
+    ]),
+  );
 }
 
 export const inspectSpec = {
-  path: 'inspect', synopsis: '<container-ids> ... [--debug]', args: [{ name: 'container-ids', required: true, variadic: true }],
+  path: 'inspect',
+  synopsis: '<container-ids> ... [--debug]',
+  args: [{ name: 'container-ids', required: true, variadic: true }],
 };
 
 /** `container inspect ID…`: all-or-nothing on 1.x, the found ones before 1.0. */
@@ -88,7 +150,11 @@ export function inspect(ctx, { positionals }) {
     const missing = ids.filter((id) => !found.some((record) => record.id === id)).sort();
     throw runtimeError(`container not found: ${missing.join(', ')}`);
   }
-  printInspect(ctx, 'inspect', found.map((record) => containerElement(record, ctx.mode)));
+  printInspect(
+    ctx,
+    'inspect',
+    found.map((record) => containerElement(record, ctx.mode)),
+  );
 }
 
 const runOptions = [
@@ -137,12 +203,20 @@ const runOptions = [
   { names: ['--read-only-path'], key: 'readOnlyPath', value: '<path>', repeat: true },
   { names: ['--scheme'], key: 'scheme', value: '<scheme>' },
   { names: ['--progress'], key: 'progress', value: '<type>', choices: PROGRESS_VALUES },
-  { names: ['--max-concurrent-downloads'], key: 'maxConcurrentDownloads', value: '<n>', integer: true },
+  {
+    names: ['--max-concurrent-downloads'],
+    key: 'maxConcurrentDownloads',
+    value: '<n>',
+    integer: true,
+  },
 ];
 
 export const runSpec = {
-  path: 'run', synopsis: '[<options>] <image> [<arguments> ...]', options: runOptions,
-  args: [{ name: 'image', required: true }], passthrough: 1,
+  path: 'run',
+  synopsis: '[<options>] <image> [<arguments> ...]',
+  options: runOptions,
+  args: [{ name: 'image', required: true }],
+  passthrough: 1,
 };
 
 export const createSpec = { ...runSpec, path: 'create' };
@@ -161,7 +235,10 @@ export function resolveImage(ctx, ref, options) {
     throw runtimeError(`failed to fetch image ${reference}: notFound: "manifest unknown"`);
   }
   if (!image.local) {
-    progressLines(options, [`[1/2] Fetching image 15% (1 of 7 blobs, 3,4/22,2 MB, 647 KB/s) [1s]`, '[2/2] Unpacking image for platform linux/arm64 [0s]']);
+    progressLines(options, [
+      `[1/2] Fetching image 15% (1 of 7 blobs, 3,4/22,2 MB, 647 KB/s) [1s]`,
+      '[2/2] Unpacking image for platform linux/arm64 [0s]',
+    ]);
     updateState(ctx.root, (state) => {
       if (state.images[reference]) state.images[reference].local = true;
     });
@@ -172,15 +249,19 @@ export function resolveImage(ctx, ref, options) {
 
 function requireKernel(ctx) {
   if (readState(ctx.root).system.kernelInstalled) return;
-  throw runtimeError('default kernel not configured for architecture arm64, please use the `container system kernel set` command to configure it');
+  throw runtimeError(
+    'default kernel not configured for architecture arm64, please use the `container system kernel set` command to configure it',
+  );
 }
 
 function checkMountSources(ctx, mounts) {
   const state = readState(ctx.root);
   for (const mount of mounts) {
-    if (mount.kind === 'bind' && !existsSync(mount.source)) throw runtimeError(`mount source path '${mount.source}' does not exist`);
+    if (mount.kind === 'bind' && !existsSync(mount.source))
+      throw runtimeError(`mount source path '${mount.source}' does not exist`);
     // Named volumes must exist; the reference does not say that `run` creates them (inferred).
-    if (mount.kind === 'volume' && !state.volumes[mount.name]) throw runtimeError(`volume not found: ${mount.name}`);
+    if (mount.kind === 'volume' && !state.volumes[mount.name])
+      throw runtimeError(`volume not found: ${mount.name}`);
   }
 }
 
@@ -193,7 +274,11 @@ function nameAnonymousVolumes(mounts) {
 }
 
 /** Adds a volume to the state and creates its backing folder. */
-export function createVolumeRecord(root, name, { labels = {}, options = {}, sizeInBytes = 549755813888 } = {}) {
+export function createVolumeRecord(
+  root,
+  name,
+  { labels = {}, options = {}, sizeInBytes = 549755813888 } = {},
+) {
   mkdirSync(volumeDataDir(root, name), { recursive: true });
   writeFileSync(join(root, 'volumes', name, 'volume.img'), '');
   updateState(root, (state) => {
@@ -206,7 +291,8 @@ function prepareRecord(ctx, { options, positionals, rest }, { checkDuplicate }) 
   if (options.name !== undefined && (!ID_PATTERN.test(id) || id.length > 63)) {
     throw runtimeError(`container ID ${id} is not a valid container ID`);
   }
-  if (checkDuplicate && readState(ctx.root).containers[id]) throw runtimeError(`container with id ${id} already exists`);
+  if (checkDuplicate && readState(ctx.root).containers[id])
+    throw runtimeError(`container with id ${id} already exists`);
   const image = resolveImage(ctx, positionals[0], options);
   requireKernel(ctx);
   const mounts = parseMountFlags(options, ctx.cwd);
@@ -217,9 +303,19 @@ function prepareRecord(ctx, { options, positionals, rest }, { checkDuplicate }) 
     ...(options.envFile ?? []).map((path) => readEnvFile(path, ctx.env)),
     readEnvFlags(options.env, ctx.env),
   ]);
-  const configuration = buildConfiguration({ id, image, options, args: rest, environment, mounts, root: ctx.root });
+  const configuration = buildConfiguration({
+    id,
+    image,
+    options,
+    args: rest,
+    environment,
+    mounts,
+    root: ctx.root,
+  });
   for (const mount of mounts.filter((entry) => entry.anonymous)) {
-    createVolumeRecord(ctx.root, mount.name, { labels: { 'com.apple.container.resource.anonymous': '' } });
+    createVolumeRecord(ctx.root, mount.name, {
+      labels: { 'com.apple.container.resource.anonymous': '' },
+    });
   }
 
   return createContainerRecord(configuration, { remove: Boolean(options.remove) });
@@ -240,9 +336,16 @@ export async function run(ctx, parsed) {
   const record = prepareRecord(ctx, parsed, { checkDuplicate: true });
   insertRecord(ctx, record, `container with id ${record.id} already exists`);
   if (parsed.options.cidfile) writeFileSync(parsed.options.cidfile, record.id);
-  progressLines(parsed.options, ['[1/3] Fetching image [0s]', '[2/3] Unpacking image for platform linux/arm64 [0s]', '[3/3] Starting container [0s]']);
+  progressLines(parsed.options, [
+    '[1/3] Fetching image [0s]',
+    '[2/3] Unpacking image for platform linux/arm64 [0s]',
+    '[3/3] Starting container [0s]',
+  ]);
   const detach = Boolean(parsed.options.detach);
-  const attachDir = await startContainer(ctx.root, record.id, { attach: !detach, deleteOnFailure: true });
+  const attachDir = await startContainer(ctx.root, record.id, {
+    attach: !detach,
+    deleteOnFailure: true,
+  });
   if (detach) {
     rmSync(attachDir, { recursive: true, force: true });
     return out(`${record.id}\n`);
@@ -260,8 +363,12 @@ export function create(ctx, parsed) {
 }
 
 export const startSpec = {
-  path: 'start', synopsis: '[--attach] [--interactive] <container-id> [--debug]',
-  options: [{ names: ['-a', '--attach'], key: 'attach' }, { names: ['-i', '--interactive'], key: 'interactive' }],
+  path: 'start',
+  synopsis: '[--attach] [--interactive] <container-id> [--debug]',
+  options: [
+    { names: ['-a', '--attach'], key: 'attach' },
+    { names: ['-i', '--interactive'], key: 'interactive' },
+  ],
   args: [{ name: 'container-id', required: true }],
 };
 
@@ -272,7 +379,8 @@ export async function start(ctx, { options, positionals }) {
   const record = findContainer(ctx, id);
   if (!record) throw singleError(ctx, 'notFound', `get failed: container ${id} not found`);
   if (record.state === 'running') {
-    if (options.attach) throw runtimeError('attach is currently unsupported on already running containers');
+    if (options.attach)
+      throw runtimeError('attach is currently unsupported on already running containers');
     return out(`${id}\n`);
   }
   if (record.state === 'stopping') throw runtimeError(`container ${id} is stopping`);
@@ -286,14 +394,20 @@ export async function start(ctx, { options, positionals }) {
 }
 
 function targetIds(ctx, { options, positionals }) {
-  if (positionals.length === 0 && !options.all) throw runtimeError('no containers specified and --all not supplied');
-  if (positionals.length > 0 && options.all) throw runtimeError('explicitly supplied container IDs conflict with the --all flag');
+  if (positionals.length === 0 && !options.all)
+    throw runtimeError('no containers specified and --all not supplied');
+  if (positionals.length > 0 && options.all)
+    throw runtimeError('explicitly supplied container IDs conflict with the --all flag');
 
   return options.all ? containers(ctx).map((record) => record.id) : unique(positionals);
 }
 
 function notFoundLong(operation, id) {
-  return longForm('internalError', operation, longForm('notFound', `container with ID ${id} not found`));
+  return longForm(
+    'internalError',
+    operation,
+    longForm('notFound', `container with ID ${id} not found`),
+  );
 }
 
 function normalizeSignal(text) {
@@ -305,7 +419,8 @@ function normalizeSignal(text) {
 }
 
 export const stopSpec = {
-  path: 'stop', synopsis: '[--all] [--signal <signal>] [--time <time>] [<container-ids> ...] [--debug]',
+  path: 'stop',
+  synopsis: '[--all] [--signal <signal>] [--time <time>] [<container-ids> ...] [--debug]',
   options: [
     { names: ['-a', '--all'], key: 'all' },
     { names: ['-s', '--signal'], key: 'signal', value: '<signal>' },
@@ -324,7 +439,11 @@ async function stopStuck(ctx, id, seconds) {
   }
   await sleep(seconds * 1000);
   // Reference-silent: the wording of a stop that outlives the runtime is inferred.
-  return longForm('internalError', 'failed to stop container', longForm('timeout', `timed out waiting for container ${id} to stop`));
+  return longForm(
+    'internalError',
+    'failed to stop container',
+    longForm('timeout', `timed out waiting for container ${id} to stop`),
+  );
 }
 
 /** `container stop [-a] [-s SIG] [-t N] ID…`: signal, wait, SIGKILL; prints each stopped id. */
@@ -333,25 +452,34 @@ export async function stop(ctx, parsed) {
   const ids = targetIds(ctx, parsed);
   const seconds = parsed.options.time ?? 5;
   const errors = [];
-  await Promise.all(ids.map(async (id) => {
-    const record = findContainer(ctx, id);
-    if (!record) {
-      if (ctx.mode !== 'pre-1.0') errors.push(notFoundLong('failed to stop container', id));
-      return;
-    }
-    if (record.state !== 'stopped' && ctx.state.faults.stuckStopping) {
-      errors.push(await stopStuck(ctx, id, seconds));
-      return;
-    }
-    await stopContainer(ctx.root, id, { signal: normalizeSignal(parsed.options.signal), timeSeconds: seconds });
-    printId(id);
-  }));
+  await Promise.all(
+    ids.map(async (id) => {
+      const record = findContainer(ctx, id);
+      if (!record) {
+        if (ctx.mode !== 'pre-1.0') errors.push(notFoundLong('failed to stop container', id));
+        return;
+      }
+      if (record.state !== 'stopped' && ctx.state.faults.stuckStopping) {
+        errors.push(await stopStuck(ctx, id, seconds));
+        return;
+      }
+      await stopContainer(ctx.root, id, {
+        signal: normalizeSignal(parsed.options.signal),
+        timeSeconds: seconds,
+      });
+      printId(id);
+    }),
+  );
   if (errors.length > 0) throw aggregateError(errors);
 }
 
 export const killSpec = {
-  path: 'kill', synopsis: '[--all] [--signal <signal>] [<container-ids> ...] [--debug]',
-  options: [{ names: ['-a', '--all'], key: 'all' }, { names: ['-s', '--signal'], key: 'signal', value: '<signal>' }],
+  path: 'kill',
+  synopsis: '[--all] [--signal <signal>] [<container-ids> ...] [--debug]',
+  options: [
+    { names: ['-a', '--all'], key: 'all' },
+    { names: ['-s', '--signal'], key: 'signal', value: '<signal>' },
+  ],
   args: [{ name: 'container-ids', variadic: true }],
 };
 
@@ -366,7 +494,13 @@ export function kill(ctx, parsed) {
       errors.push(notFoundLong('failed to kill container', id));
     } else if (record.state !== 'running' && record.state !== 'stopping') {
       if (!parsed.options.all) {
-        errors.push(longForm('internalError', 'failed to kill container', longForm('invalidState', 'no runtime client exists: container is stopped')));
+        errors.push(
+          longForm(
+            'internalError',
+            'failed to kill container',
+            longForm('invalidState', 'no runtime client exists: container is stopped'),
+          ),
+        );
       }
     } else {
       signalProcess(record.runtime.pid, signal);
@@ -377,8 +511,12 @@ export function kill(ctx, parsed) {
 }
 
 export const deleteSpec = {
-  path: 'delete', synopsis: '[--all] [--force] [<container-ids> ...] [--debug]',
-  options: [{ names: ['-a', '--all'], key: 'all' }, { names: ['-f', '--force'], key: 'force' }],
+  path: 'delete',
+  synopsis: '[--all] [--force] [<container-ids> ...] [--debug]',
+  options: [
+    { names: ['-a', '--all'], key: 'all' },
+    { names: ['-f', '--force'], key: 'force' },
+  ],
   args: [{ name: 'container-ids', variadic: true }],
 };
 
@@ -390,10 +528,20 @@ function removeContainer(ctx, id) {
 }
 
 function legacyDeleteError(ctx, missing, running) {
-  if (missing.length > 0) return singleError(ctx, 'notFound', `failed to delete one or more containers: ${swiftList(missing)}`);
-  for (const id of running) err(`failed to delete container ${id}: invalidState: "container is running"\n`);
+  if (missing.length > 0)
+    return singleError(
+      ctx,
+      'notFound',
+      `failed to delete one or more containers: ${swiftList(missing)}`,
+    );
+  for (const id of running)
+    err(`failed to delete container ${id}: invalidState: "container is running"\n`);
 
-  return singleError(ctx, 'internalError', `delete failed for one or more containers: ${swiftList(running)}`);
+  return singleError(
+    ctx,
+    'internalError',
+    `delete failed for one or more containers: ${swiftList(running)}`,
+  );
 }
 
 /** `container delete [-a] [-f] ID…`. */
@@ -412,10 +560,17 @@ export async function remove(ctx, parsed) {
     if (record.state === 'stopping' || (record.state === 'running' && !parsed.options.force)) {
       if (parsed.options.all && record.state === 'running') continue;
       running.push(id);
-      errors.push(longForm('internalError', 'failed to delete container', longForm('invalidState', `container ${id} is ${record.state} and can not be deleted`)));
+      errors.push(
+        longForm(
+          'internalError',
+          'failed to delete container',
+          longForm('invalidState', `container ${id} is ${record.state} and can not be deleted`),
+        ),
+      );
       continue;
     }
-    if (record.state === 'running') await stopContainer(ctx.root, id, { signal: 'SIGKILL', timeSeconds: 5 });
+    if (record.state === 'running')
+      await stopContainer(ctx.root, id, { signal: 'SIGKILL', timeSeconds: 5 });
     removeContainer(ctx, id);
     printId(id);
   }
@@ -425,7 +580,8 @@ export async function remove(ctx, parsed) {
 }
 
 export const execSpec = {
-  path: 'exec', synopsis: '[<options>] <container-id> <arguments> ...',
+  path: 'exec',
+  synopsis: '[<options>] <container-id> <arguments> ...',
   options: [
     { names: ['-d', '--detach'], key: 'detach' },
     { names: ['-i', '--interactive'], key: 'interactive' },
@@ -437,7 +593,9 @@ export const execSpec = {
     { names: ['--gid'], key: 'gid', value: '<gid>', integer: true },
     { names: ['-w', '--workdir', '--cwd'], key: 'workdir', value: '<dir>' },
   ],
-  args: [{ name: 'container-id', required: true }], passthrough: 1, passthroughRequired: 'arguments',
+  args: [{ name: 'container-id', required: true }],
+  passthrough: 1,
+  passthroughRequired: 'arguments',
 };
 
 function trackExec(ctx, id, pid, add) {
@@ -456,18 +614,33 @@ export async function exec(ctx, { options, positionals, rest }) {
   const record = findContainer(ctx, id);
   if (!record) throw singleError(ctx, 'notFound', `get failed: container ${id} not found`);
   if (record.state !== 'running') throw runtimeError(`container ${id} is not running`);
-  const extraEnv = mergeEnvironment([...(options.envFile ?? []).map((path) => readEnvFile(path, ctx.env)), readEnvFlags(options.env, ctx.env)]);
+  const extraEnv = mergeEnvironment([
+    ...(options.envFile ?? []).map((path) => readEnvFile(path, ctx.env)),
+    readEnvFlags(options.env, ctx.env),
+  ]);
   let spec;
   try {
-    spec = resolveHostProcess(ctx.root, record, { argv: rest, extraEnv, workingDirectory: options.workdir });
+    spec = resolveHostProcess(ctx.root, record, {
+      argv: rest,
+      extraEnv,
+      workingDirectory: options.workdir,
+    });
   } catch (error) {
     throw runtimeError(`failed to exec [${rest.join(' ')}]: ${error.message}`);
   }
   // An executable that does not exist is reported as exit 255, like a real `exit 255`.
   const file = findExecutable(spec.file, spec.env.PATH);
   if (file === null) throw new DoubleExit(255);
-  const stdio = options.detach ? 'ignore' : [options.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'];
-  const child = spawn(file, spec.args, { cwd: spec.cwd, env: spec.env, detached: true, stdio, argv0: spec.file });
+  const stdio = options.detach
+    ? 'ignore'
+    : [options.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'];
+  const child = spawn(file, spec.args, {
+    cwd: spec.cwd,
+    env: spec.env,
+    detached: true,
+    stdio,
+    argv0: spec.file,
+  });
   const status = await waitForExec(ctx, id, child, Boolean(options.detach));
   if (options.detach) return out(`${id}\n`);
   throw new DoubleExit(status);
@@ -476,7 +649,9 @@ export async function exec(ctx, { options, positionals, rest }) {
 function waitForExec(ctx, id, child, detach) {
   return new Promise((resolve) => {
     child.on('error', (error) => {
-      err(`Error: failed to exec [${child.spawnargs.join(' ')}] Error Domain=NSPOSIXErrorDomain Code=${-error.errno} "${error.message}"\n`);
+      err(
+        `Error: failed to exec [${child.spawnargs.join(' ')}] Error Domain=NSPOSIXErrorDomain Code=${-error.errno} "${error.message}"\n`,
+      );
       resolve(1);
     });
     child.on('spawn', () => {
@@ -514,7 +689,8 @@ function forwardSignals(pidOf) {
 }
 
 export const logsSpec = {
-  path: 'logs', synopsis: '[--boot] [--follow] [-n <n>] <container-id> [--debug]',
+  path: 'logs',
+  synopsis: '[--boot] [--follow] [-n <n>] <container-id> [--debug]',
   options: [
     { names: ['--boot'], key: 'boot' },
     { names: ['-f', '--follow'], key: 'follow' },
@@ -525,7 +701,10 @@ export const logsSpec = {
 
 function renderLog(content, lines) {
   if (lines !== undefined) {
-    const kept = content.split('\n').filter((line) => line !== '').slice(lines > 0 ? -lines : content.length);
+    const kept = content
+      .split('\n')
+      .filter((line) => line !== '')
+      .slice(lines > 0 ? -lines : content.length);
     return kept.length > 0 ? `${kept.join('\n')}\n` : '';
   }
   const trimmed = content.replace(/\n+$/, '');
@@ -557,7 +736,10 @@ export async function logs(ctx, { options, positionals }) {
   requireService(ctx, 'failed to get container');
   const id = positionals[0];
   if (!findContainer(ctx, id)) {
-    const inner = longForm('internalError', `failed to open container logs: ${longForm('notFound', `container with ID ${id} not found`)}`);
+    const inner = longForm(
+      'internalError',
+      `failed to open container logs: ${longForm('notFound', `container with ID ${id} not found`)}`,
+    );
     throw runtimeError(`failed to get logs for container ${id} (cause: "${inner}")`);
   }
   const path = join(containerDir(ctx.root, id), options.boot ? 'vminitd.log' : 'stdio.log');
@@ -567,7 +749,8 @@ export async function logs(ctx, { options, positionals }) {
 }
 
 export const statsSpec = {
-  path: 'stats', synopsis: '[--format <format>] [--no-stream] [<container-ids> ...] [--debug]',
+  path: 'stats',
+  synopsis: '[--format <format>] [--no-stream] [<container-ids> ...] [--debug]',
   options: [formatOption, { names: ['--no-stream'], key: 'noStream' }],
   args: [{ name: 'container-ids', variadic: true }],
 };
@@ -580,7 +763,9 @@ function countGroupMembers(pgrp) {
     return undefined;
   }
 
-  return names.map((name) => readProcStat(Number(name))).filter((stat) => stat && stat.pgrp === pgrp).length;
+  return names
+    .map((name) => readProcStat(Number(name)))
+    .filter((stat) => stat && stat.pgrp === pgrp).length;
 }
 
 function sampleStats(record) {
@@ -596,7 +781,8 @@ function sampleStats(record) {
   if (!stat) return sample;
   let resident = null;
   try {
-    resident = Number(readFileSync(`/proc/${record.runtime.pid}/statm`, 'utf8').split(' ')[1]) * 4096;
+    resident =
+      Number(readFileSync(`/proc/${record.runtime.pid}/statm`, 'utf8').split(' ')[1]) * 4096;
   } catch {
     // Not on Linux: leave it out, as the CLI leaves out unknown values.
   }
@@ -618,16 +804,29 @@ export async function stats(ctx, { options, positionals }) {
   for (const id of positionals) {
     if (!all.some((record) => record.id === id)) throw runtimeError(`no such container: ${id}`);
   }
-  const chosen = all.filter((record) => record.state === 'running' && !record.runtime.virtual
-    && (positionals.length === 0 || positionals.includes(record.id)));
+  const chosen = all.filter(
+    (record) =>
+      record.state === 'running' &&
+      !record.runtime.virtual &&
+      (positionals.length === 0 || positionals.includes(record.id)),
+  );
   if (chosen.length > 0) await sleep(ctx.state.system.statsDelayMs);
   const samples = chosen.map(sampleStats);
   if (format === 'json') return printCompact(ctx, 'stats', samples);
   const rows = samples.map((sample) => [
-    sample.id, '--', `${((sample.memoryUsageBytes ?? 0) / 1048576).toFixed(2)} MiB / ${(sample.memoryLimitBytes / 1073741824).toFixed(2)} GiB`,
-    '0 B / 0 B', '0 B / 0 B', String(sample.numProcesses ?? '--'),
+    sample.id,
+    '--',
+    `${((sample.memoryUsageBytes ?? 0) / 1048576).toFixed(2)} MiB / ${(sample.memoryLimitBytes / 1073741824).toFixed(2)} GiB`,
+    '0 B / 0 B',
+    '0 B / 0 B',
+    String(sample.numProcesses ?? '--'),
   ]);
-  out(renderTable([['Container ID', 'Cpu %', 'Memory Usage', 'Net Rx/Tx', 'Block I/O', 'Pids'], ...rows]));
+  out(
+    renderTable([
+      ['Container ID', 'Cpu %', 'Memory Usage', 'Net Rx/Tx', 'Block I/O', 'Pids'],
+      ...rows,
+    ]),
+  );
 }
 
 export const pruneSpec = { path: 'prune', synopsis: '[--debug]' };

@@ -3,4 +3,8 @@
 /** `alpine` → `docker.io/library/alpine:latest`. */
 export function normalizeReference(ref: string): string;
 /** A new image record for the state. */
-export function createImageRecord(reference: string, config: object, options?: { local?: boolean; created?: string }): object;
+export function createImageRecord(
+  reference: string,
+  config: object,
+  options?: { local?: boolean; created?: string },
+): object;

@@ -15,9 +15,13 @@ export const CLI_COMMIT = 'af405ffd5a4d8e9ec872bc15351af41130c39b94';
 export const PRE_VERSION = '0.9.0';
 export const PRE_COMMIT = '5f4b3c1e0d9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c';
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-export const KERNEL_URL = 'https://github.com/kata-containers/kata-containers/releases/download/3.17.0/kata-static-3.17.0-arm64.tar.xz';
+export const KERNEL_URL =
+  'https://github.com/kata-containers/kata-containers/releases/download/3.17.0/kata-static-3.17.0-arm64.tar.xz';
 const INDEX_MEDIA_TYPE = 'application/vnd.oci.image.index.v1+json';
-const HIDDEN_IMAGES = [/^ghcr\.io\/apple\/container-builder-shim\/builder:/, /^ghcr\.io\/apple\/containerization\/vminit:/];
+const HIDDEN_IMAGES = [
+  /^ghcr\.io\/apple\/container-builder-shim\/builder:/,
+  /^ghcr\.io\/apple\/containerization\/vminit:/,
+];
 
 /** The install root: the parent of the double's bin folder, like the real one. */
 export const INSTALL_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,7 +50,9 @@ export function apiServerVersionLine(mode) {
 
 /** True when a reference is well formed (lowercase repository, optional tag or digest). */
 export function isValidReference(ref) {
-  return /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]{1,2}[a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/.test(ref);
+  return /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]{1,2}[a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/.test(
+    ref,
+  );
 }
 
 /** `alpine` → `docker.io/library/alpine:latest`, as the CLI normalises references. */
@@ -66,7 +72,8 @@ export function normalizeReference(ref) {
   }
   const parts = name.split('/');
   const first = parts[0];
-  const hasRegistry = parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');
+  const hasRegistry =
+    parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');
   if (!hasRegistry) {
     if (parts.length === 1) parts.unshift('library');
     parts.unshift('docker.io');
@@ -77,8 +84,14 @@ export function normalizeReference(ref) {
 }
 
 /** An image record as the state keeps it. */
-export function createImageRecord(reference, config = {}, { local = true, created = isoDate() } = {}) {
-  const digest = createHash('sha256').update(`${reference}\n${created}\n${JSON.stringify(config)}`).digest('hex');
+export function createImageRecord(
+  reference,
+  config = {},
+  { local = true, created = isoDate() } = {},
+) {
+  const digest = createHash('sha256')
+    .update(`${reference}\n${created}\n${JSON.stringify(config)}`)
+    .digest('hex');
 
   return {
     reference,
@@ -109,25 +122,31 @@ function ociConfig(config) {
 
 /** The `image ls`/`image inspect` element, 1.x or pre-1.0. */
 export function imageElement(image, mode) {
-  const descriptor = { digest: `sha256:${image.digest}`, mediaType: INDEX_MEDIA_TYPE, size: image.size };
+  const descriptor = {
+    digest: `sha256:${image.digest}`,
+    mediaType: INDEX_MEDIA_TYPE,
+    size: image.size,
+  };
   if (mode === 'pre-1.0') return { reference: image.reference, descriptor, fullSize: '4,1 MB' };
 
   return {
     configuration: { creationDate: image.created, descriptor, name: image.reference },
     id: image.digest,
-    variants: [{
-      config: {
-        architecture: 'arm64',
-        config: ociConfig(image.config),
-        created: image.created,
-        history: [],
-        os: 'linux',
-        rootfs: { diff_ids: [], type: 'layers' },
+    variants: [
+      {
+        config: {
+          architecture: 'arm64',
+          config: ociConfig(image.config),
+          created: image.created,
+          history: [],
+          os: 'linux',
+          rootfs: { diff_ids: [], type: 'layers' },
+        },
+        digest: `sha256:${image.manifestDigest}`,
+        platform: { architecture: 'arm64', os: 'linux', variant: 'v8' },
+        size: image.variantSize,
       },
-      digest: `sha256:${image.manifestDigest}`,
-      platform: { architecture: 'arm64', os: 'linux', variant: 'v8' },
-      size: image.variantSize,
-    }],
+    ],
   };
 }
 
@@ -224,12 +243,18 @@ function parseVolumeFlag(text, cwd) {
     if (!isAbsolute(parts[0])) throw runtimeError(`invalid volume format ${text}`);
     return { kind: 'anonymous', destination: parts[0], readOnly: false };
   }
-  if (parts.length > 3 || !parts[0] || !parts[1]) throw runtimeError(`invalid volume format ${text}`);
+  if (parts.length > 3 || !parts[0] || !parts[1])
+    throw runtimeError(`invalid volume format ${text}`);
   const options = (parts[2] ?? '').split(',').filter(Boolean);
   const readOnly = options.includes('ro') || options.includes('readonly');
   const [source, destination] = parts;
   if (/^[/.~]/.test(source)) {
-    return { kind: 'bind', source: resolve(cwd, source.replace(/^~(?=\/|$)/, process.env.HOME ?? '~')), destination, readOnly };
+    return {
+      kind: 'bind',
+      source: resolve(cwd, source.replace(/^~(?=\/|$)/, process.env.HOME ?? '~')),
+      destination,
+      readOnly,
+    };
   }
 
   return { kind: 'volume', name: source, destination, readOnly };
@@ -239,7 +264,8 @@ function parseMountFlag(text, cwd) {
   const fields = {};
   for (const part of text.split(',')) {
     const equals = part.indexOf('=');
-    fields[equals === -1 ? part : part.slice(0, equals)] = equals === -1 ? 'true' : part.slice(equals + 1);
+    fields[equals === -1 ? part : part.slice(0, equals)] =
+      equals === -1 ? 'true' : part.slice(equals + 1);
   }
   const type = fields.type ?? 'volume';
   const source = fields.source ?? fields.src;
@@ -251,7 +277,10 @@ function parseMountFlag(text, cwd) {
     return { kind: 'bind', source: resolve(cwd, source), destination, readOnly };
   }
   if (type === 'tmpfs') return { kind: 'tmpfs', destination, readOnly };
-  if (type === 'volume') return source ? { kind: 'volume', name: source, destination, readOnly } : { kind: 'anonymous', destination, readOnly };
+  if (type === 'volume')
+    return source
+      ? { kind: 'volume', name: source, destination, readOnly }
+      : { kind: 'anonymous', destination, readOnly };
   throw runtimeError(`unsupported mount type ${type}`);
 }
 
@@ -260,17 +289,33 @@ export function parseMountFlags(options, cwd) {
   return [
     ...(options.volume ?? []).map((text) => parseVolumeFlag(text, cwd)),
     ...(options.mount ?? []).map((text) => parseMountFlag(text, cwd)),
-    ...(options.tmpfs ?? []).map((destination) => ({ kind: 'tmpfs', destination, readOnly: false })),
+    ...(options.tmpfs ?? []).map((destination) => ({
+      kind: 'tmpfs',
+      destination,
+      readOnly: false,
+    })),
   ];
 }
 
 /** The configuration `mounts` entry of a parsed mount. */
 export function mountEntry(root, mount) {
   const options = mount.readOnly ? ['ro'] : [];
-  if (mount.kind === 'bind') return { destination: mount.destination, options, source: mount.source, type: { virtiofs: {} } };
-  if (mount.kind === 'tmpfs') return { destination: mount.destination, options, source: 'tmpfs', type: { tmpfs: {} } };
+  if (mount.kind === 'bind')
+    return {
+      destination: mount.destination,
+      options,
+      source: mount.source,
+      type: { virtiofs: {} },
+    };
+  if (mount.kind === 'tmpfs')
+    return { destination: mount.destination, options, source: 'tmpfs', type: { tmpfs: {} } };
 
-  return { destination: mount.destination, options, source: volumeImagePath(root, mount.name), type: volumeType(mount.name) };
+  return {
+    destination: mount.destination,
+    options,
+    source: volumeImagePath(root, mount.name),
+    type: volumeType(mount.name),
+  };
 }
 
 function parsePublish(text) {
@@ -294,10 +339,13 @@ function userEntry(user) {
 
 /** The container's init command: entrypoint, then the arguments or the image's Cmd. */
 export function initCommand(imageConfig, options, args) {
-  const entrypoint = options.entrypoint !== undefined ? [options.entrypoint] : (imageConfig.Entrypoint ?? []);
-  const cmd = args.length > 0 ? args : (options.entrypoint !== undefined ? [] : (imageConfig.Cmd ?? []));
+  const entrypoint =
+    options.entrypoint !== undefined ? [options.entrypoint] : (imageConfig.Entrypoint ?? []);
+  const cmd =
+    args.length > 0 ? args : options.entrypoint !== undefined ? [] : (imageConfig.Cmd ?? []);
   const argv = [...entrypoint, ...cmd];
-  if (argv.length === 0) throw runtimeError('no command specified: the image has no Entrypoint or Cmd');
+  if (argv.length === 0)
+    throw runtimeError('no command specified: the image has no Entrypoint or Cmd');
 
   return argv;
 }
@@ -307,17 +355,29 @@ export function buildConfiguration({ id, image, options, args, environment, moun
   const argv = initCommand(image.config, options, args);
   const memory = options.memory === undefined ? 1073741824 : parseByteSize(options.memory);
   if (memory === null) throw runtimeError(`invalid memory size ${options.memory}`);
-  if (memory < 200 * 1024 * 1024) throw runtimeError(`minimum memory amount allowed is 200 MiB (got ${memory} bytes)`);
+  if (memory < 200 * 1024 * 1024)
+    throw runtimeError(`minimum memory amount allowed is 200 MiB (got ${memory} bytes)`);
   const cpus = options.cpus === undefined ? 4 : Number(options.cpus);
-  if (!Number.isInteger(cpus) || cpus < 1) throw runtimeError(`invalid number of CPUs ${options.cpus}`);
+  if (!Number.isInteger(cpus) || cpus < 1)
+    throw runtimeError(`invalid number of CPUs ${options.cpus}`);
   const configuration = {
     capAdd: options.capAdd ?? [],
     capDrop: options.capDrop ?? [],
     creationDate: isoDate(),
-    dns: options.noDns ? undefined : { nameservers: options.dns ?? [], options: options.dnsOption ?? [], searchDomains: options.dnsSearch ?? [] },
+    dns: options.noDns
+      ? undefined
+      : {
+          nameservers: options.dns ?? [],
+          options: options.dnsOption ?? [],
+          searchDomains: options.dnsSearch ?? [],
+        },
     id,
     image: {
-      descriptor: { digest: `sha256:${image.digest}`, mediaType: INDEX_MEDIA_TYPE, size: image.size },
+      descriptor: {
+        digest: `sha256:${image.digest}`,
+        mediaType: INDEX_MEDIA_TYPE,
+        size: image.size,
+      },
       reference: image.reference,
     },
     initProcess: {
@@ -360,7 +420,15 @@ export function createContainerRecord(configuration, { remove = false, virtual =
     state: 'stopped',
     startedDate: undefined,
     networks: [],
-    runtime: { remove, virtual, token: null, pid: null, monitorPid: null, execPids: [], lastExit: null },
+    runtime: {
+      remove,
+      virtual,
+      token: null,
+      pid: null,
+      monitorPid: null,
+      execPids: [],
+      lastExit: null,
+    },
   };
 }
 
@@ -371,12 +439,16 @@ export function newContainerId() {
 
 /** The lowest free `192.168.64.N/24` address and a MAC starting with `f`. */
 export function allocateAttachment(state, id) {
-  const used = new Set(Object.values(state.containers)
-    .flatMap((record) => record.networks ?? [])
-    .map((network) => network.ipv4Address));
+  const used = new Set(
+    Object.values(state.containers)
+      .flatMap((record) => record.networks ?? [])
+      .map((network) => network.ipv4Address),
+  );
   let host = 2;
   while (used.has(`192.168.64.${host}/24`)) host += 1;
-  const mac = ['f2', ...[...randomBytes(5)].map((byte) => byte.toString(16).padStart(2, '0'))].join(':');
+  const mac = ['f2', ...[...randomBytes(5)].map((byte) => byte.toString(16).padStart(2, '0'))].join(
+    ':',
+  );
 
   return {
     hostname: id,
@@ -418,15 +490,27 @@ export function volumeElement(root, volume, mode) {
   const source = volumeImagePath(root, volume.name);
   if (mode === 'pre-1.0') {
     return {
-      format: 'ext4', options: volume.options, name: volume.name, driver: 'local',
-      createdAt: referenceDateNumber(volume.creationDate), sizeInBytes: volume.sizeInBytes, labels: volume.labels, source,
+      format: 'ext4',
+      options: volume.options,
+      name: volume.name,
+      driver: 'local',
+      createdAt: referenceDateNumber(volume.creationDate),
+      sizeInBytes: volume.sizeInBytes,
+      labels: volume.labels,
+      source,
     };
   }
 
   return {
     configuration: {
-      creationDate: volume.creationDate, driver: 'local', format: 'ext4', labels: volume.labels,
-      name: volume.name, options: volume.options, sizeInBytes: volume.sizeInBytes, source,
+      creationDate: volume.creationDate,
+      driver: 'local',
+      format: 'ext4',
+      labels: volume.labels,
+      name: volume.name,
+      options: volume.options,
+      sizeInBytes: volume.sizeInBytes,
+      source,
     },
     id: volume.name,
   };
@@ -434,22 +518,29 @@ export function volumeElement(root, volume, mode) {
 
 /** Host paths that back each mounted container path, longest destination first. */
 export function mountTable(root, record) {
-  return record.configuration.mounts.map((mount) => {
-    let hostPath = mount.source;
-    if (mount.type.volume) hostPath = volumeDataDir(root, mount.type.volume.name);
-    if (mount.type.tmpfs) {
-      hostPath = join(containerDir(root, record.id), 'tmpfs', mount.destination.replaceAll('/', '_'));
-      mkdirSync(hostPath, { recursive: true });
-    }
+  return record.configuration.mounts
+    .map((mount) => {
+      let hostPath = mount.source;
+      if (mount.type.volume) hostPath = volumeDataDir(root, mount.type.volume.name);
+      if (mount.type.tmpfs) {
+        hostPath = join(
+          containerDir(root, record.id),
+          'tmpfs',
+          mount.destination.replaceAll('/', '_'),
+        );
+        mkdirSync(hostPath, { recursive: true });
+      }
 
-    return { destination: mount.destination.replace(/\/+$/, '') || '/', hostPath };
-  }).sort((a, b) => b.destination.length - a.destination.length);
+      return { destination: mount.destination.replace(/\/+$/, '') || '/', hostPath };
+    })
+    .sort((a, b) => b.destination.length - a.destination.length);
 }
 
 function hostPathFor(table, path) {
   for (const entry of table) {
     if (path === entry.destination) return entry.hostPath;
-    if (path.startsWith(`${entry.destination}/`)) return `${entry.hostPath}${path.slice(entry.destination.length)}`;
+    if (path.startsWith(`${entry.destination}/`))
+      return `${entry.hostPath}${path.slice(entry.destination.length)}`;
   }
 
   return null;
@@ -501,7 +592,9 @@ function environmentObject(entries, table) {
 export function resolveHostProcess(root, record, { argv, extraEnv = [], workingDirectory } = {}) {
   const table = mountTable(root, record);
   const init = record.configuration.initProcess;
-  const command = (argv ?? [init.executable, ...init.arguments]).map((arg) => rewriteMountedPath(arg, table));
+  const command = (argv ?? [init.executable, ...init.arguments]).map((arg) =>
+    rewriteMountedPath(arg, table),
+  );
   const env = environmentObject([...init.environment, ...extraEnv], table);
   if (env.PATH === undefined) env.PATH = DEFAULT_PATH;
   if (env.HOME === undefined) {
@@ -515,7 +608,12 @@ export function resolveHostProcess(root, record, { argv, extraEnv = [], workingD
 
 /** Looks an executable up on the process's own PATH, as the runtime inside the VM would. */
 export function findExecutable(file, path) {
-  const candidates = file.includes('/') ? [file] : path.split(':').filter(Boolean).map((dir) => join(dir, file));
+  const candidates = file.includes('/')
+    ? [file]
+    : path
+        .split(':')
+        .filter(Boolean)
+        .map((dir) => join(dir, file));
   for (const candidate of candidates) {
     try {
       if (statSync(candidate).isFile()) return candidate;

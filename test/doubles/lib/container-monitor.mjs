@@ -12,8 +12,15 @@ import { isoDate } from './container-json.mjs';
 import { allocateAttachment, resolveHostProcess } from './container-model.mjs';
 import { markStopped } from './container-runtime.mjs';
 import {
-  containerDir, descendantsOf, isSameProcess, readState, registerPid, signalProcess,
-  unregisterPid, updateState, writeMarker,
+  containerDir,
+  descendantsOf,
+  isSameProcess,
+  readState,
+  registerPid,
+  signalProcess,
+  unregisterPid,
+  updateState,
+  writeMarker,
 } from './container-state.mjs';
 
 const [root, id, token, attachDir, attachMode, failureMode] = process.argv.slice(2);
@@ -36,7 +43,8 @@ function fail(message) {
 function openOutputs(dir) {
   mkdirSync(dir, { recursive: true });
   const log = openSync(join(dir, 'stdio.log'), 'a', 0o600);
-  const mirror = (name) => (attachMode === 'attach' ? openSync(join(attachDir, name), 'a', 0o600) : null);
+  const mirror = (name) =>
+    attachMode === 'attach' ? openSync(join(attachDir, name), 'a', 0o600) : null;
 
   return { log, stdout: mirror('stdout'), stderr: mirror('stderr') };
 }
@@ -65,7 +73,8 @@ function recordExit(exit) {
   updateState(root, (state) => {
     const record = state.containers[id];
     if (!record || record.runtime.token !== token) return;
-    for (const execPid of record.runtime.execPids) signalProcess(execPid, 'SIGKILL', { group: true });
+    for (const execPid of record.runtime.execPids)
+      signalProcess(execPid, 'SIGKILL', { group: true });
     if (record.runtime.remove) {
       delete state.containers[id];
       rmSync(containerDir(root, id), { recursive: true, force: true });
@@ -87,7 +96,8 @@ function main() {
   registerPid(root, process.pid, { role: 'monitor', container: id });
   writeMarker(join(attachDir, 'monitor'), String(process.pid));
   const record = readState(root).containers[id];
-  if (!record || record.runtime.token !== token) fail(`container ${id} changed while it was starting`);
+  if (!record || record.runtime.token !== token)
+    fail(`container ${id} changed while it was starting`);
   let spec;
   try {
     spec = resolveHostProcess(root, record);
@@ -96,13 +106,22 @@ function main() {
   }
   const dir = containerDir(root, id);
   const outputs = openOutputs(dir);
-  appendFileSync(join(dir, 'vminitd.log'), `${isoDate()} vminitd booting\n${isoDate()} starting init process ${spec.file}\n`);
-  const child = spawn(spec.file, spec.args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  appendFileSync(
+    join(dir, 'vminitd.log'),
+    `${isoDate()} vminitd booting\n${isoDate()} starting init process ${spec.file}\n`,
+  );
+  const child = spawn(spec.file, spec.args, {
+    cwd: spec.cwd,
+    env: spec.env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const seen = new Map();
   let snapshots;
   child.on('error', (error) => {
     if (child.pid !== undefined) return;
-    const reason = error.code === 'ENOENT' ? `executable file not found: ${spec.file}` : error.message;
+    const reason =
+      error.code === 'ENOENT' ? `executable file not found: ${spec.file}` : error.message;
     fail(`failed to start process in container ${id}: ${reason}`);
   });
   child.on('spawn', () => {
@@ -119,7 +138,8 @@ function main() {
   child.on('close', (code, signal) => {
     clearInterval(snapshots);
     recordExit({ code, signal });
-    if (attachMode === 'attach') writeMarker(join(attachDir, 'exit.json'), JSON.stringify({ code, signal }));
+    if (attachMode === 'attach')
+      writeMarker(join(attachDir, 'exit.json'), JSON.stringify({ code, signal }));
     unregisterPid(root, child.pid);
     unregisterPid(root, process.pid);
     process.exit(0);

@@ -10,7 +10,14 @@ import { randomBytes } from 'node:crypto';
 
 import { err, out, runtimeError, writeAll } from './container-args.mjs';
 import {
-  containerDir, isAlive, killTree, readMarker, readState, registerSelf, signalProcess, sleep,
+  containerDir,
+  isAlive,
+  killTree,
+  readMarker,
+  readState,
+  registerSelf,
+  signalProcess,
+  sleep,
   updateState,
 } from './container-state.mjs';
 
@@ -28,8 +35,11 @@ export function exitStatusOf({ code, signal }) {
 
 /** Marks containers whose monitor died as stopped (deleting `--rm` ones); cheap when none did. */
 export function reconcile(root) {
-  const stale = (record) => !record.runtime.virtual && ['running', 'stopping'].includes(record.state)
-    && record.runtime.monitorPid && !isAlive(record.runtime.monitorPid);
+  const stale = (record) =>
+    !record.runtime.virtual &&
+    ['running', 'stopping'].includes(record.state) &&
+    record.runtime.monitorPid &&
+    !isAlive(record.runtime.monitorPid);
   if (!Object.values(readState(root).containers).some(stale)) return;
   updateState(root, (state) => {
     for (const record of Object.values(state.containers)) {
@@ -73,9 +83,23 @@ export async function startContainer(root, id, { attach = false, deleteOnFailure
     if (record) record.runtime.token = token;
   });
   const attachDir = prepareAttachDir(root, token);
-  const child = spawn(process.execPath, [MONITOR, root, id, token, attachDir, attach ? 'attach' : 'detach', deleteOnFailure ? 'delete' : 'keep'], {
-    detached: true, stdio: 'ignore', env: process.env,
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      MONITOR,
+      root,
+      id,
+      token,
+      attachDir,
+      attach ? 'attach' : 'detach',
+      deleteOnFailure ? 'delete' : 'keep',
+    ],
+    {
+      detached: true,
+      stdio: 'ignore',
+      env: process.env,
+    },
+  );
   child.unref();
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
@@ -87,7 +111,9 @@ export async function startContainer(root, id, { attach = false, deleteOnFailure
     if (readMarker(join(attachDir, 'started')) !== null) return attachDir;
     await sleep(POLL_MS);
   }
-  throw runtimeError(`internalError: "failed to start container" (cause: "timeout: "container ${id} did not start"")`);
+  throw runtimeError(
+    `internalError: "failed to start container" (cause: "timeout: "container ${id} did not start"")`,
+  );
 }
 
 function tailer(path, fd) {
@@ -140,7 +166,10 @@ export async function attachForeground(root, id, attachDir) {
       rmSync(attachDir, { recursive: true, force: true });
       process.exit(exitStatusOf(JSON.parse(exit)));
     }
-    if (!isAlive(Number(readMarker(join(attachDir, 'monitor')) ?? 0)) && readMarker(join(attachDir, 'exit.json')) === null) {
+    if (
+      !isAlive(Number(readMarker(join(attachDir, 'monitor')) ?? 0)) &&
+      readMarker(join(attachDir, 'exit.json')) === null
+    ) {
       // The monitor was killed: the "VM" is gone without an exit status.
       relayOut();
       relayErr();
@@ -184,7 +213,8 @@ export async function stopContainer(root, id, { signal, timeSeconds = 5 }) {
   if (await waitUntil(root, id, isStopped, 10000)) return;
   updateState(root, (state) => {
     const current = state.containers[id];
-    if (current && current.state !== 'stopped') markStopped(current, { code: null, signal: 'SIGKILL' });
+    if (current && current.state !== 'stopped')
+      markStopped(current, { code: null, signal: 'SIGKILL' });
   });
 }
 

@@ -23,4 +23,8 @@ export function isSameProcess(pid: number, startTime: string | null): boolean;
 /** Every process below the given pids. */
 export function descendantsOf(pids: number[]): ProcStat[];
 /** Sends a signal to a process or its group; false when it is gone. */
-export function signalProcess(pid: number, signal: NodeJS.Signals, options?: { group?: boolean }): boolean;
+export function signalProcess(
+  pid: number,
+  signal: NodeJS.Signals,
+  options?: { group?: boolean },
+): boolean;

@@ -3,8 +3,16 @@
 // double processes (CLIs, monitors) and the tests' control module can work on it at once.
 // Also a registry of the host processes the double started, so a test can end all of them.
 import {
-  closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync,
-  unlinkSync, writeSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 
@@ -138,7 +146,8 @@ function acquireLock(root) {
       }
       continue;
     }
-    if (Date.now() > deadline) throw new Error(`container double: the state lock ${path} is held too long`);
+    if (Date.now() > deadline)
+      throw new Error(`container double: the state lock ${path} is held too long`);
     sleepSync(2 + Math.random() * 6);
   }
 }

@@ -4,12 +4,27 @@ import { join, resolve } from 'node:path';
 
 import { err, formatOption, out, runtimeError, usageError } from './container-args.mjs';
 import {
-  printCompact, printInspect, renderTable, requireModelledFormat, requireService, swiftList, unique,
+  printCompact,
+  printInspect,
+  renderTable,
+  requireModelledFormat,
+  requireService,
+  swiftList,
+  unique,
 } from './container-common.mjs';
 import { createVolumeRecord, resolveImage } from './container-lifecycle.mjs';
 import {
-  createContainerRecord, createImageRecord, formatReclaimed, imageElement, isHiddenImage,
-  isValidReference, newContainerId, normalizeReference, parseByteSize, parseLabels, volumeElement,
+  createContainerRecord,
+  createImageRecord,
+  formatReclaimed,
+  imageElement,
+  isHiddenImage,
+  isValidReference,
+  newContainerId,
+  normalizeReference,
+  parseByteSize,
+  parseLabels,
+  volumeElement,
 } from './container-model.mjs';
 import { isoDate } from './container-json.mjs';
 import { readState, updateState } from './container-state.mjs';
@@ -17,7 +32,8 @@ import { readState, updateState } from './container-state.mjs';
 const VOLUME_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export const volumeCreateSpec = {
-  path: 'volume create', synopsis: '[--label <label> ...] [--opt <opt> ...] [-s <s>] <name> [--debug]',
+  path: 'volume create',
+  synopsis: '[--label <label> ...] [--opt <opt> ...] [-s <s>] <name> [--debug]',
   options: [
     { names: ['--label'], key: 'label', value: '<label>', repeat: true },
     { names: ['--opt'], key: 'opt', value: '<opt>', repeat: true },
@@ -39,15 +55,21 @@ export function volumeCreate(ctx, { options, positionals }) {
   let sizeInBytes = 549755813888;
   if (options.size !== undefined) {
     sizeInBytes = parseByteSize(options.size, { bareUnit: 'b' });
-    if (sizeInBytes === null || sizeInBytes < 1048576) throw runtimeError(`invalid volume size ${options.size}: the minimum is 1 MiB`);
+    if (sizeInBytes === null || sizeInBytes < 1048576)
+      throw runtimeError(`invalid volume size ${options.size}: the minimum is 1 MiB`);
     volumeOptions.size = options.size;
   }
-  createVolumeRecord(ctx.root, name, { labels: parseLabels(options.label), options: volumeOptions, sizeInBytes });
+  createVolumeRecord(ctx.root, name, {
+    labels: parseLabels(options.label),
+    options: volumeOptions,
+    sizeInBytes,
+  });
   out(`${name}\n`);
 }
 
 export const volumeListSpec = {
-  path: 'volume list', synopsis: '[--format <format>] [--quiet] [--debug]',
+  path: 'volume list',
+  synopsis: '[--format <format>] [--quiet] [--debug]',
   options: [formatOption, { names: ['-q', '--quiet'], key: 'quiet' }],
 };
 
@@ -65,17 +87,31 @@ export function volumeList(ctx, { options }) {
   const format = options.format ?? 'table';
   requireModelledFormat(format);
   const volumes = sortedVolumes(ctx);
-  if (format === 'json') return printCompact(ctx, 'volume ls', volumes.map((volume) => volumeElement(ctx.root, volume, ctx.mode)));
-  if (options.quiet) return volumes.length > 0 ? out(`${volumes.map((volume) => volume.name).join('\n')}\n`) : undefined;
+  if (format === 'json')
+    return printCompact(
+      ctx,
+      'volume ls',
+      volumes.map((volume) => volumeElement(ctx.root, volume, ctx.mode)),
+    );
+  if (options.quiet)
+    return volumes.length > 0
+      ? out(`${volumes.map((volume) => volume.name).join('\n')}\n`)
+      : undefined;
   const rows = volumes.map((volume) => [
-    volume.name, isAnonymous(volume) ? 'anonymous' : 'named', 'local',
-    Object.entries(volume.options).map(([key, value]) => `${key}=${value}`).join(','),
+    volume.name,
+    isAnonymous(volume) ? 'anonymous' : 'named',
+    'local',
+    Object.entries(volume.options)
+      .map(([key, value]) => `${key}=${value}`)
+      .join(','),
   ]);
   out(renderTable([['NAME', 'TYPE', 'DRIVER', 'OPTIONS'], ...rows]));
 }
 
 export const volumeInspectSpec = {
-  path: 'volume inspect', synopsis: '<names> ... [--debug]', args: [{ name: 'names', required: true, variadic: true }],
+  path: 'volume inspect',
+  synopsis: '<names> ... [--debug]',
+  args: [{ name: 'names', required: true, variadic: true }],
 };
 
 /** `container volume inspect NAME…`: pretty array; any missing name fails the call. */
@@ -85,41 +121,53 @@ export function volumeInspect(ctx, { positionals }) {
   const names = unique(positionals);
   const missing = names.filter((name) => !volumes[name]);
   if (missing.length > 0) throw runtimeError(`volume not found: ${missing.join(', ')}`);
-  printInspect(ctx, 'volume inspect', names.map((name) => volumeElement(ctx.root, volumes[name], '1.x')));
+  printInspect(
+    ctx,
+    'volume inspect',
+    names.map((name) => volumeElement(ctx.root, volumes[name], '1.x')),
+  );
 }
 
 function volumeUsers(state, name) {
-  return Object.values(state.containers).filter((record) => record.configuration.mounts
-    .some((mount) => mount.type.volume?.name === name));
+  return Object.values(state.containers).filter((record) =>
+    record.configuration.mounts.some((mount) => mount.type.volume?.name === name),
+  );
 }
 
 function deleteVolumeFiles(ctx, names) {
   updateState(ctx.root, (state) => {
     for (const name of names) delete state.volumes[name];
   });
-  for (const name of names) rmSync(join(ctx.root, 'volumes', name), { recursive: true, force: true });
+  for (const name of names)
+    rmSync(join(ctx.root, 'volumes', name), { recursive: true, force: true });
 }
 
 export const volumeDeleteSpec = {
-  path: 'volume delete', synopsis: '[--all] [<names> ...] [--debug]',
-  options: [{ names: ['-a', '--all'], key: 'all' }], args: [{ name: 'names', variadic: true }],
+  path: 'volume delete',
+  synopsis: '[--all] [<names> ...] [--debug]',
+  options: [{ names: ['-a', '--all'], key: 'all' }],
+  args: [{ name: 'names', variadic: true }],
 };
 
 /** `container volume rm NAME…`: missing names fail first; volumes in use are refused. */
 export function volumeDelete(ctx, { options, positionals }) {
   requireService(ctx, 'failed to delete volume');
   const state = readState(ctx.root);
-  if (positionals.length === 0 && !options.all) throw runtimeError('no volumes specified and --all not supplied');
+  if (positionals.length === 0 && !options.all)
+    throw runtimeError('no volumes specified and --all not supplied');
   const names = options.all ? Object.keys(state.volumes).sort() : unique(positionals);
   const missing = names.filter((name) => !state.volumes[name]);
-  if (missing.length > 0) throw runtimeError(`failed to delete one or more volumes: ${swiftList(missing)}`);
+  if (missing.length > 0)
+    throw runtimeError(`failed to delete one or more volumes: ${swiftList(missing)}`);
   const busy = names.filter((name) => volumeUsers(state, name).length > 0);
   const free = names.filter((name) => !busy.includes(name));
   deleteVolumeFiles(ctx, free);
   for (const name of free) out(`${name}\n`);
   if (busy.length === 0 || options.all) return;
   for (const name of busy) {
-    err(`failed to delete volume: [error: volume '${name}' is currently in use and cannot be accessed by another container, or deleted, id: ${name}]\n`);
+    err(
+      `failed to delete volume: [error: volume '${name}' is currently in use and cannot be accessed by another container, or deleted, id: ${name}]\n`,
+    );
   }
   throw runtimeError(`delete failed for one or more volumes: ${swiftList(busy)}`);
 }
@@ -130,15 +178,22 @@ export const volumePruneSpec = { path: 'volume prune', synopsis: '[--debug]' };
 export function volumePrune(ctx) {
   requireService(ctx, 'failed to prune volumes');
   const state = readState(ctx.root);
-  const unused = Object.keys(state.volumes).sort().filter((name) => volumeUsers(state, name).length === 0);
+  const unused = Object.keys(state.volumes)
+    .sort()
+    .filter((name) => volumeUsers(state, name).length === 0);
   deleteVolumeFiles(ctx, unused);
   for (const name of unused) out(`${name}\n`);
   err(`Reclaimed ${formatReclaimed(0)} in disk space\n`);
 }
 
 export const imageListSpec = {
-  path: 'image list', synopsis: '[--format <format>] [--quiet] [--verbose] [--debug]',
-  options: [formatOption, { names: ['-q', '--quiet'], key: 'quiet' }, { names: ['-v', '--verbose'], key: 'verbose' }],
+  path: 'image list',
+  synopsis: '[--format <format>] [--quiet] [--verbose] [--debug]',
+  options: [
+    formatOption,
+    { names: ['-q', '--quiet'], key: 'quiet' },
+    { names: ['-v', '--verbose'], key: 'verbose' },
+  ],
 };
 
 function localImages(ctx) {
@@ -160,8 +215,16 @@ export function imageList(ctx, { options }) {
   const format = options.format ?? 'table';
   requireModelledFormat(format);
   const images = localImages(ctx);
-  if (format === 'json') return printCompact(ctx, 'image ls', images.map((image) => imageElement(image, ctx.mode)));
-  if (options.quiet) return images.length > 0 ? out(`${images.map((image) => image.reference).join('\n')}\n`) : undefined;
+  if (format === 'json')
+    return printCompact(
+      ctx,
+      'image ls',
+      images.map((image) => imageElement(image, ctx.mode)),
+    );
+  if (options.quiet)
+    return images.length > 0
+      ? out(`${images.map((image) => image.reference).join('\n')}\n`)
+      : undefined;
   const rows = images.map((image) => {
     const { name, tag } = splitReference(image.reference);
 
@@ -171,7 +234,9 @@ export function imageList(ctx, { options }) {
 }
 
 export const imageInspectSpec = {
-  path: 'image inspect', synopsis: '<images> ... [--debug]', args: [{ name: 'images', required: true, variadic: true }],
+  path: 'image inspect',
+  synopsis: '<images> ... [--debug]',
+  args: [{ name: 'images', required: true, variadic: true }],
 };
 
 /** `container image inspect REF…`: any missing image fails the call. */
@@ -181,18 +246,33 @@ export function imageInspect(ctx, { positionals }) {
   const refs = unique(positionals);
   const missing = refs.filter((ref) => !images[normalizeReference(ref)]?.local);
   if (missing.length > 0) throw runtimeError(`image not found: ${missing.join(', ')}`);
-  printInspect(ctx, 'image inspect', refs.map((ref) => imageElement(images[normalizeReference(ref)], ctx.mode)));
+  printInspect(
+    ctx,
+    'image inspect',
+    refs.map((ref) => imageElement(images[normalizeReference(ref)], ctx.mode)),
+  );
 }
 
 export const imagePullSpec = {
-  path: 'image pull', synopsis: '[<options>] <reference> [--debug]',
+  path: 'image pull',
+  synopsis: '[<options>] <reference> [--debug]',
   options: [
     { names: ['--platform'], key: 'platform', value: '<platform>' },
     { names: ['-a', '--arch'], key: 'arch', value: '<arch>' },
     { names: ['--os'], key: 'os', value: '<os>' },
     { names: ['--scheme'], key: 'scheme', value: '<scheme>' },
-    { names: ['--progress'], key: 'progress', value: '<type>', choices: ['auto', 'none', 'ansi', 'plain', 'color'] },
-    { names: ['--max-concurrent-downloads'], key: 'maxConcurrentDownloads', value: '<n>', integer: true },
+    {
+      names: ['--progress'],
+      key: 'progress',
+      value: '<type>',
+      choices: ['auto', 'none', 'ansi', 'plain', 'color'],
+    },
+    {
+      names: ['--max-concurrent-downloads'],
+      key: 'maxConcurrentDownloads',
+      value: '<n>',
+      integer: true,
+    },
   ],
   args: [{ name: 'reference', required: true }],
 };
@@ -201,12 +281,17 @@ export const imagePullSpec = {
 export function imagePull(ctx, { options, positionals }) {
   requireService(ctx, null);
   const image = resolveImage(ctx, positionals[0], options);
-  if (image.local && (options.progress ?? 'auto') !== 'none') err('[1/1] Fetching image 100% [0s]\n');
+  if (image.local && (options.progress ?? 'auto') !== 'none')
+    err('[1/1] Fetching image 100% [0s]\n');
 }
 
 export const imageDeleteSpec = {
-  path: 'image delete', synopsis: '[--all] [--force] [<images> ...] [--debug]',
-  options: [{ names: ['-a', '--all'], key: 'all' }, { names: ['-f', '--force'], key: 'force' }],
+  path: 'image delete',
+  synopsis: '[--all] [--force] [<images> ...] [--debug]',
+  options: [
+    { names: ['-a', '--all'], key: 'all' },
+    { names: ['-f', '--force'], key: 'force' },
+  ],
   args: [{ name: 'images', variadic: true }],
 };
 
@@ -216,7 +301,8 @@ export function imageDelete(ctx, { options, positionals }) {
   const images = readState(ctx.root).images;
   const refs = options.all ? localImages(ctx).map((image) => image.reference) : unique(positionals);
   const missing = refs.filter((ref) => !images[normalizeReference(ref)]?.local);
-  if (missing.length > 0) throw runtimeError(`failed to delete one or more images: ${swiftList(missing)}`);
+  if (missing.length > 0)
+    throw runtimeError(`failed to delete one or more images: ${swiftList(missing)}`);
   updateState(ctx.root, (state) => {
     for (const ref of refs) delete state.images[normalizeReference(ref)];
   });
@@ -225,7 +311,8 @@ export function imageDelete(ctx, { options, positionals }) {
 }
 
 export const buildSpec = {
-  path: 'build', synopsis: '[<options>] [<context-dir>]',
+  path: 'build',
+  synopsis: '[<options>] [<context-dir>]',
   options: [
     { names: ['-t', '--tag'], key: 'tag', value: '<name>', repeat: true },
     { names: ['-f', '--file'], key: 'file', value: '<file>' },
@@ -313,29 +400,60 @@ function ensureBuilder(ctx) {
     const record = createContainerRecord(configuration, { virtual: true });
     record.state = 'running';
     record.startedDate = isoDate();
-    record.networks = [{ hostname: 'buildkit', ipv4Address: '192.168.64.254/24', ipv4Gateway: '192.168.64.1', network: 'default' }];
+    record.networks = [
+      {
+        hostname: 'buildkit',
+        ipv4Address: '192.168.64.254/24',
+        ipv4Gateway: '192.168.64.1',
+        network: 'default',
+      },
+    ];
     state.containers.buildkit = record;
   });
 }
 
 function builderConfiguration() {
   return {
-    capAdd: [], capDrop: [], creationDate: isoDate(), dns: { nameservers: [], options: [], searchDomains: [] }, id: 'buildkit',
+    capAdd: [],
+    capDrop: [],
+    creationDate: isoDate(),
+    dns: { nameservers: [], options: [], searchDomains: [] },
+    id: 'buildkit',
     image: {
-      descriptor: { digest: 'sha256:5ac0f8f0a38bd3e1e2d6a6f8f7f5d4c3b2a1908f7e6d5c4b3a29180f7e6d5c4b', mediaType: 'application/vnd.oci.image.index.v1+json', size: 1609 },
+      descriptor: {
+        digest: 'sha256:5ac0f8f0a38bd3e1e2d6a6f8f7f5d4c3b2a1908f7e6d5c4b3a29180f7e6d5c4b',
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        size: 1609,
+      },
       reference: 'ghcr.io/apple/container-builder-shim/builder:0.7.0',
     },
     initProcess: {
-      arguments: [], environment: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], executable: '/usr/local/bin/container-builder-shim',
-      rlimits: [], supplementalGroups: [], terminal: false, user: { id: { gid: 0, uid: 0 } }, workingDirectory: '/',
+      arguments: [],
+      environment: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+      executable: '/usr/local/bin/container-builder-shim',
+      rlimits: [],
+      supplementalGroups: [],
+      terminal: false,
+      user: { id: { gid: 0, uid: 0 } },
+      workingDirectory: '/',
     },
-    labels: { 'com.apple.container.plugin': 'builder', 'com.apple.container.resource.role': 'builder' },
+    labels: {
+      'com.apple.container.plugin': 'builder',
+      'com.apple.container.resource.role': 'builder',
+    },
     mounts: [{ destination: '/run', options: [], source: '', type: { tmpfs: {} } }],
     networks: [{ network: 'default', options: { hostname: 'buildkit' } }],
     platform: { architecture: 'arm64', os: 'linux', variant: 'v8' },
-    publishedPorts: [], publishedSockets: [], readOnly: false,
+    publishedPorts: [],
+    publishedSockets: [],
+    readOnly: false,
     resources: { cpuOverhead: 1, cpus: 2, memoryInBytes: 2147483648 },
-    rosetta: true, runtimeHandler: 'container-runtime-linux', ssh: false, sysctls: {}, useInit: false, virtualization: false,
+    rosetta: true,
+    runtimeHandler: 'container-runtime-linux',
+    ssh: false,
+    sysctls: {},
+    useInit: false,
+    virtualization: false,
   };
 }
 
@@ -343,7 +461,8 @@ function builderConfiguration() {
 export function build(ctx, { options, positionals }) {
   const spec = buildSpec;
   const contextDir = resolve(ctx.cwd, positionals[0] ?? '.');
-  if (!existsSync(contextDir) || !statSync(contextDir).isDirectory()) throw usageError(spec, `context dir does not exist ${contextDir}`);
+  if (!existsSync(contextDir) || !statSync(contextDir).isDirectory())
+    throw usageError(spec, `context dir does not exist ${contextDir}`);
   const tags = options.tag ?? [newContainerId()];
   for (const tag of tags) {
     if (!isValidReference(tag)) throw usageError(spec, `invalid reference ${tag}`);
@@ -352,15 +471,17 @@ export function build(ctx, { options, positionals }) {
   const file = findContainerfile(spec, contextDir, options.file, ctx.cwd);
   ensureBuilder(ctx);
   const state = readState(ctx.root);
-  const lines = options.quiet ? [] : [
-    `#1 [internal] load build definition from ${file.split('/').at(-1)}`,
-    '#1 transferring dockerfile: 1.21kB done',
-    '#1 DONE 0.0s',
-    '#2 [internal] load metadata',
-    '#2 DONE 0.4s',
-    '#3 exporting to oci image format',
-    '#3 DONE 0.2s',
-  ];
+  const lines = options.quiet
+    ? []
+    : [
+        `#1 [internal] load build definition from ${file.split('/').at(-1)}`,
+        '#1 transferring dockerfile: 1.21kB done',
+        '#1 DONE 0.0s',
+        '#2 [internal] load metadata',
+        '#2 DONE 0.4s',
+        '#3 exporting to oci image format',
+        '#3 DONE 0.2s',
+      ];
   for (const line of lines) err(`${line}\n`);
   if (state.faults.buildFails) throw runtimeError(state.faults.buildFails);
   const config = state.buildTemplate ?? readContainerfileConfig(readFileSync(file, 'utf8'));
@@ -368,7 +489,10 @@ export function build(ctx, { options, positionals }) {
   const references = tags.map(normalizeReference);
   updateState(ctx.root, (current) => {
     for (const reference of references) {
-      current.images[reference] = createImageRecord(reference, { ...config, Labels: Object.keys(labels).length ? labels : undefined });
+      current.images[reference] = createImageRecord(reference, {
+        ...config,
+        Labels: Object.keys(labels).length ? labels : undefined,
+      });
     }
   });
   out(`${references.join('\n')}\n`);

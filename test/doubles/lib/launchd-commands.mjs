@@ -18,7 +18,13 @@ import {
   withState,
 } from './launchd-state.mjs';
 import { JobPlistError, readJobPlist } from './launchd-program.mjs';
-import { formatDomain, formatList, formatListEntry, formatPrint, formatPrintDisabled } from './launchd-print.mjs';
+import {
+  formatDomain,
+  formatList,
+  formatListEntry,
+  formatPrint,
+  formatPrintDisabled,
+} from './launchd-print.mjs';
 import { parseSignalArgument } from './launchd-signals.mjs';
 
 const MONITOR = join(dirname(fileURLToPath(import.meta.url)), 'launchd-monitor.mjs');
@@ -30,7 +36,8 @@ const USAGE_EXIT = 64;
 const USAGE = {
   general: 'Usage: launchctl <subcommand> ... | help [subcommand]',
   bootstrap: 'Usage: launchctl bootstrap <domain-target> [service-path, service-path2, ...]',
-  bootout: 'Usage: launchctl bootout <domain-target> [service-path1, service-path2, ...] | <service-target>',
+  bootout:
+    'Usage: launchctl bootout <domain-target> [service-path1, service-path2, ...] | <service-target>',
   enable: 'Usage: launchctl enable <service-target>',
   disable: 'Usage: launchctl disable <service-target>',
   kickstart: 'Usage: launchctl kickstart [-kp] <service-target>',
@@ -41,7 +48,8 @@ const USAGE = {
   managername: 'Usage: launchctl managername',
 };
 
-const EIO_BOOTSTRAP = 'Bootstrap failed: 5: Input/output error\nTry re-running the command as root for richer errors.\n';
+const EIO_BOOTSTRAP =
+  'Bootstrap failed: 5: Input/output error\nTry re-running the command as root for richer errors.\n';
 const NO_DOMAIN_BOOTSTRAP = 'Bootstrap failed: 125: Domain does not support specified action\n';
 
 /** What one invocation printed and its exit status. */
@@ -65,7 +73,10 @@ class Outcome {
 }
 
 function unrecognized(subcommand) {
-  return new Outcome().fail(USAGE_EXIT, `Unrecognized target specifier.\n${USAGE[subcommand] ?? USAGE.general}\n`);
+  return new Outcome().fail(
+    USAGE_EXIT,
+    `Unrecognized target specifier.\n${USAGE[subcommand] ?? USAGE.general}\n`,
+  );
 }
 
 /** `gui/501` or `gui/501/label` → { uid, label }; null for anything else. */
@@ -119,7 +130,11 @@ function startMonitor(stateRoot, label) {
     job.monitor = { token, pid: null, ready: false };
     return job.runs;
   });
-  const child = spawn(process.execPath, [MONITOR, stateRoot, label, token], { detached: true, stdio: 'ignore', env: {} });
+  const child = spawn(process.execPath, [MONITOR, stateRoot, label, token], {
+    detached: true,
+    stdio: 'ignore',
+    env: {},
+  });
   child.unref();
   withState(stateRoot, (state) => {
     const job = state.jobs[label];
@@ -176,10 +191,14 @@ function newJob(state, uid, plistPath, definition, env) {
 
 function bootstrapOne(stateRoot, uid, path, env) {
   const problem = fileProblem(path);
-  if (problem === 'missing') return new Outcome().fail(2, 'Bootstrap failed: 2: No such file or directory\n');
+  if (problem === 'missing')
+    return new Outcome().fail(2, 'Bootstrap failed: 2: No such file or directory\n');
   // Inferred: the ownership text is known from `load`; bootstrap is assumed to fail with 5.
   if (problem === 'permissions') {
-    return new Outcome().fail(5, `${path}: Path had bad ownership/permissions\nBootstrap failed: 5: Input/output error\n`);
+    return new Outcome().fail(
+      5,
+      `${path}: Path had bad ownership/permissions\nBootstrap failed: 5: Input/output error\n`,
+    );
   }
   let definition;
   try {
@@ -192,9 +211,14 @@ function bootstrapOne(stateRoot, uid, path, env) {
   const verdict = withState(stateRoot, (state) => {
     const root = state.config.root;
     if (isLabelDisabled(state, label)) {
-      return root ? [119, `${path}: Service is disabled\nBootstrap failed: 119: Service is disabled\n`] : [5, EIO_BOOTSTRAP];
+      return root
+        ? [119, `${path}: Service is disabled\nBootstrap failed: 119: Service is disabled\n`]
+        : [5, EIO_BOOTSTRAP];
     }
-    if (loadedJob(state, label)) return root ? [37, 'Bootstrap failed: 37: Operation already in progress\n'] : [5, EIO_BOOTSTRAP];
+    if (loadedJob(state, label))
+      return root
+        ? [37, 'Bootstrap failed: 37: Operation already in progress\n']
+        : [5, EIO_BOOTSTRAP];
     state.jobs[label] = newJob(state, uid, path, definition, env);
     return [0, ''];
   });
@@ -208,9 +232,12 @@ function bootstrap(stateRoot, args, env) {
   const [domain, ...paths] = args;
   const target = parseGuiTarget(domain);
   if (!target || target.label !== null || paths.length === 0) {
-    return isDomainTarget(domain) && paths.length > 0 ? new Outcome().fail(125, NO_DOMAIN_BOOTSTRAP) : unrecognized('bootstrap');
+    return isDomainTarget(domain) && paths.length > 0
+      ? new Outcome().fail(125, NO_DOMAIN_BOOTSTRAP)
+      : unrecognized('bootstrap');
   }
-  if (!guiDomainExists(readState(stateRoot).config, target.uid)) return new Outcome().fail(125, NO_DOMAIN_BOOTSTRAP);
+  if (!guiDomainExists(readState(stateRoot).config, target.uid))
+    return new Outcome().fail(125, NO_DOMAIN_BOOTSTRAP);
   let outcome = new Outcome();
   for (const path of paths) {
     outcome = bootstrapOne(stateRoot, target.uid, resolve(path), env);
@@ -246,7 +273,10 @@ function bootout(stateRoot, args) {
   const target = parseGuiTarget(targetText);
   if (!target || (target.label === null) === (paths.length === 0)) return unrecognized('bootout');
   if (!guiDomainExists(readState(stateRoot).config, target.uid)) {
-    return new Outcome().fail(125, 'Boot-out failed: 125: Domain does not support specified action\n');
+    return new Outcome().fail(
+      125,
+      'Boot-out failed: 125: Domain does not support specified action\n',
+    );
   }
   if (target.label !== null) {
     const code = startBootout(stateRoot, target.label);
@@ -286,14 +316,17 @@ function serviceTarget(stateRoot, text) {
 }
 
 function missingService(target, prefix = '') {
-  const text = target.domainExists ? notFound(target.label, target.uid) : `Could not find domain for user gui: ${target.uid}\n`;
+  const text = target.domainExists
+    ? notFound(target.label, target.uid)
+    : `Could not find domain for user gui: ${target.uid}\n`;
 
   return new Outcome().fail(113, `${prefix}${text}`);
 }
 
 function kickstart(stateRoot, args) {
   const flags = args.slice(0, -1);
-  if (args.length === 0 || flags.some((flag) => !/^-[kps]+$/.test(flag))) return unrecognized('kickstart');
+  if (args.length === 0 || flags.some((flag) => !/^-[kps]+$/.test(flag)))
+    return unrecognized('kickstart');
   const letters = flags.join('');
   const target = serviceTarget(stateRoot, args.at(-1));
   if (!target) return unrecognized('kickstart');
@@ -306,16 +339,25 @@ function kickstart(stateRoot, args) {
     job.kickstart = { seq: job.kickstart.seq + 1, kill };
     const needsMonitor = !job.monitor || !isAlive(job.monitor.pid ?? -1);
     if (needsMonitor) job.monitor = null;
-    return { started: true, job, needsMonitor, runs: job.runs, exitTimeout: job.program.exitTimeout };
+    return {
+      started: true,
+      job,
+      needsMonitor,
+      runs: job.runs,
+      exitTimeout: job.program.exitTimeout,
+    };
   });
   if (!request) return new Outcome().fail(113, notFound(target.label, target.uid));
   if (request.started) {
     if (request.needsMonitor) startMonitor(stateRoot, target.label);
     else nudge(request.job);
-    waitUntil(() => {
-      const job = readState(stateRoot).jobs[target.label];
-      return !job || job.runs > request.runs;
-    }, request.exitTimeout * 1000 + FIRST_SPAWN_WAIT_MS);
+    waitUntil(
+      () => {
+        const job = readState(stateRoot).jobs[target.label];
+        return !job || job.runs > request.runs;
+      },
+      request.exitTimeout * 1000 + FIRST_SPAWN_WAIT_MS,
+    );
   }
   const outcome = new Outcome();
   const pid = readState(stateRoot).jobs[target.label]?.pid ?? null;
@@ -333,7 +375,8 @@ function killJob(stateRoot, args) {
   const job = loadedJob(readState(stateRoot), target.label);
   if (!job) return new Outcome().fail(113, notFound(target.label, target.uid));
   // Inferred: a loaded job without a process answers ESRCH.
-  if (job.pid === null || !isAlive(job.pid)) return new Outcome().fail(3, 'Could not kill service: 3: No such process\n');
+  if (job.pid === null || !isAlive(job.pid))
+    return new Outcome().fail(3, 'Could not kill service: 3: No such process\n');
   process.kill(job.pid, signal);
 
   return new Outcome();
@@ -342,7 +385,9 @@ function killJob(stateRoot, args) {
 function loadedJobs(stateRoot) {
   const state = readState(stateRoot);
 
-  return Object.keys(state.jobs).map((label) => loadedJob(state, label)).filter(Boolean);
+  return Object.keys(state.jobs)
+    .map((label) => loadedJob(state, label))
+    .filter(Boolean);
 }
 
 function print(stateRoot, args) {
@@ -351,9 +396,13 @@ function print(stateRoot, args) {
   if (!target) return unrecognized('print');
   const config = readState(stateRoot).config;
   if (!guiDomainExists(config, target.uid)) {
-    return new Outcome().fail(113, `Bad request.\nCould not find domain for user gui: ${target.uid}\n`);
+    return new Outcome().fail(
+      113,
+      `Bad request.\nCould not find domain for user gui: ${target.uid}\n`,
+    );
   }
-  if (target.label === null) return new Outcome().out(formatDomain(target.uid, loadedJobs(stateRoot)));
+  if (target.label === null)
+    return new Outcome().out(formatDomain(target.uid, loadedJobs(stateRoot)));
   const job = loadedJob(readState(stateRoot), target.label);
   if (!job) return new Outcome().fail(113, `Bad request.\n${notFound(target.label, target.uid)}`);
 
@@ -372,7 +421,8 @@ function list(stateRoot, args) {
   const jobs = loadedJobs(stateRoot);
   if (args.length === 0) return new Outcome().out(formatList(jobs));
   const job = jobs.find((candidate) => candidate.label === args[0]);
-  if (!job) return new Outcome().fail(113, `Could not find service "${args[0]}" in domain for port\n`);
+  if (!job)
+    return new Outcome().fail(113, `Could not find service "${args[0]}" in domain for port\n`);
 
   return new Outcome().out(formatListEntry(job));
 }

@@ -7,11 +7,26 @@ import { spawn } from 'node:child_process';
 import { accessSync, appendFileSync, closeSync, constants, openSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 
-import { LAUNCHD_PATH, launchdDir, recordSpawn, stateFolderExists, withState, readState } from './launchd-state.mjs';
+import {
+  LAUNCHD_PATH,
+  launchdDir,
+  recordSpawn,
+  stateFolderExists,
+  withState,
+  readState,
+} from './launchd-state.mjs';
 import { macSignalNumber } from './launchd-signals.mjs';
 
 const SAFETY_POLL_MS = 1000;
-const CRASH_SIGNALS = new Set(['SIGSEGV', 'SIGBUS', 'SIGILL', 'SIGFPE', 'SIGABRT', 'SIGTRAP', 'SIGSYS']);
+const CRASH_SIGNALS = new Set([
+  'SIGSEGV',
+  'SIGBUS',
+  'SIGILL',
+  'SIGFPE',
+  'SIGABRT',
+  'SIGTRAP',
+  'SIGSYS',
+]);
 const EX_CONFIG = 78;
 const NOT_EXECUTABLE = 126;
 
@@ -26,7 +41,10 @@ let finished = false;
 
 function log(message) {
   try {
-    appendFileSync(join(launchdDir(stateRoot), 'monitor.log'), `${new Date().toISOString()} ${label} ${process.pid} ${message}\n`);
+    appendFileSync(
+      join(launchdDir(stateRoot), 'monitor.log'),
+      `${new Date().toISOString()} ${label} ${process.pid} ${message}\n`,
+    );
   } catch {
     // The state folder is gone; nothing to log to.
   }
@@ -104,7 +122,8 @@ function wantsRestart(keepAlive, exit) {
   if (keepAlive === true) return true;
   if (!keepAlive || typeof keepAlive !== 'object') return false;
   const succeeded = exit.signal === null && exit.code === 0;
-  if (typeof keepAlive.SuccessfulExit === 'boolean' && succeeded === keepAlive.SuccessfulExit) return true;
+  if (typeof keepAlive.SuccessfulExit === 'boolean' && succeeded === keepAlive.SuccessfulExit)
+    return true;
 
   return keepAlive.Crashed === true && exit.signal !== null && CRASH_SIGNALS.has(exit.signal);
 }
@@ -227,7 +246,8 @@ function terminateChild() {
   signalGroup(pid, 'SIGTERM');
   const exitTimeout = ownJob(readState(stateRoot))?.program.exitTimeout ?? 5;
   // ExitTimeOut 0 means "wait forever", as in launchd.
-  if (exitTimeout > 0) killTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), exitTimeout * 1000);
+  if (exitTimeout > 0)
+    killTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), exitTimeout * 1000);
 }
 
 function finish() {

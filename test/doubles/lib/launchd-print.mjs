@@ -53,7 +53,7 @@ export function formatPrint(job) {
     `\tactive count = ${job.pid === null ? 0 : 1}`,
     `\tpath = ${job.plistPath}`,
     '\ttype = LaunchAgent',
-    `\tstate = ${job.pid === null ? job.status === 'spawn scheduled' ? 'spawn scheduled' : 'not running' : 'running'}`,
+    `\tstate = ${job.pid === null ? (job.status === 'spawn scheduled' ? 'spawn scheduled' : 'not running') : 'running'}`,
     '',
     `\tprogram = ${program.argv[0] ?? ''}`,
     ...block('arguments', program.argv),
@@ -63,7 +63,9 @@ export function formatPrint(job) {
   if (program.stdoutPath) lines.push(`\tstdout path = ${program.stdoutPath}`);
   if (program.stderrPath) lines.push(`\tstderr path = ${program.stderrPath}`);
   lines.push(
-    ...block('inherited environment', [`SSH_AUTH_SOCK => /private/tmp/com.apple.launchd.${job.coalitionId}/Listeners`]),
+    ...block('inherited environment', [
+      `SSH_AUTH_SOCK => /private/tmp/com.apple.launchd.${job.coalitionId}/Listeners`,
+    ]),
     '',
     ...block('default environment', [`PATH => ${LAUNCHD_PATH}`]),
     '',

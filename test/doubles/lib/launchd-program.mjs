@@ -44,11 +44,14 @@ export function readJobPlist(path) {
     throw new JobPlistError(error.message);
   }
   const data = plist.parse(text);
-  if (!data || typeof data !== 'object' || Array.isArray(data)) throw new JobPlistError('not a dictionary');
+  if (!data || typeof data !== 'object' || Array.isArray(data))
+    throw new JobPlistError('not a dictionary');
   if (typeof data.Label !== 'string' || data.Label === '') throw new JobPlistError('no Label');
   const args = data.ProgramArguments;
-  const argsValid = Array.isArray(args) && args.length > 0 && args.every((arg) => typeof arg === 'string');
-  if (!argsValid && typeof data.Program !== 'string') throw new JobPlistError('no ProgramArguments');
+  const argsValid =
+    Array.isArray(args) && args.length > 0 && args.every((arg) => typeof arg === 'string');
+  if (!argsValid && typeof data.Program !== 'string')
+    throw new JobPlistError('no ProgramArguments');
   const keepAlive = keepAliveValue(data.KeepAlive);
 
   return {
@@ -60,7 +63,8 @@ export function readJobPlist(path) {
       stdoutPath: typeof data.StandardOutPath === 'string' ? data.StandardOutPath : null,
       stderrPath: typeof data.StandardErrorPath === 'string' ? data.StandardErrorPath : null,
       // KeepAlive's SuccessfulExit condition implies RunAtLoad.
-      runAtLoad: data.RunAtLoad === true || (typeof keepAlive === 'object' && 'SuccessfulExit' in keepAlive),
+      runAtLoad:
+        data.RunAtLoad === true || (typeof keepAlive === 'object' && 'SuccessfulExit' in keepAlive),
       keepAlive,
       throttle: integerOr(data.ThrottleInterval, DEFAULT_THROTTLE),
       exitTimeout: integerOr(data.ExitTimeOut, DEFAULT_EXIT_TIMEOUT),

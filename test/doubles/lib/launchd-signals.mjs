@@ -65,7 +65,8 @@ export function signalText(number) {
 
 /** The Node signal name for `SIGTERM`, `TERM`, `term` or a macOS number such as `15`; else null. */
 export function parseSignalArgument(text) {
-  if (/^\d+$/.test(text)) return MAC_SIGNALS.find(([, value]) => value === Number(text))?.[0] ?? null;
+  if (/^\d+$/.test(text))
+    return MAC_SIGNALS.find(([, value]) => value === Number(text))?.[0] ?? null;
   const upper = text.toUpperCase();
   const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
 

@@ -1,7 +1,15 @@
 // Shared state of the launchctl double: one JSON file under $WORKBENCH_DOUBLE_STATE/launchd,
 // changed only under an exclusive lock file (created atomically, its holder's pid inside) and
 // replaced by atomic rename, so launchctl calls, job monitors and test helpers can all touch it.
-import { linkSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
@@ -45,7 +53,13 @@ function lockPath(stateRoot) {
 }
 
 function emptyState() {
-  return { version: 1, config: { ...DEFAULT_CONFIG, loginItemsOff: [] }, overrides: {}, jobs: {}, nextAsid: 100002 };
+  return {
+    version: 1,
+    config: { ...DEFAULT_CONFIG, loginItemsOff: [] },
+    overrides: {},
+    jobs: {},
+    nextAsid: 100002,
+  };
 }
 
 /** Sleeps synchronously; the double's commands are short-lived and single-threaded. */
@@ -115,7 +129,8 @@ function acquireLock(stateRoot) {
       }
       continue;
     }
-    if (Date.now() - started > LOCK_GIVE_UP_MS) throw new Error(`launchd double: state lock ${path} is stuck`);
+    if (Date.now() - started > LOCK_GIVE_UP_MS)
+      throw new Error(`launchd double: state lock ${path} is stuck`);
     sleepSync(Math.min(2 + attempt, 20));
   }
 }
@@ -213,7 +228,8 @@ export function isLabelDisabled(state, label) {
 /** Remembers one spawn; the history is kept short. */
 export function recordSpawn(job, pid, at) {
   job.spawns.push({ pid, at });
-  if (job.spawns.length > MAX_SPAWN_HISTORY) job.spawns.splice(0, job.spawns.length - MAX_SPAWN_HISTORY);
+  if (job.spawns.length > MAX_SPAWN_HISTORY)
+    job.spawns.splice(0, job.spawns.length - MAX_SPAWN_HISTORY);
 }
 
 /** A fresh token naming one load of a job or one monitor. */

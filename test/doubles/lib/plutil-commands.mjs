@@ -18,7 +18,11 @@ function lintOne(path, silent) {
   try {
     text = readInput(path);
   } catch {
-    return { ok: false, stdout: '', stderr: `${path} does not exists or is not readable or is not a regular file\n` };
+    return {
+      ok: false,
+      stdout: '',
+      stderr: `${path} does not exists or is not readable or is not a regular file\n`,
+    };
   }
   try {
     parseXmlPlist(text);
@@ -43,8 +47,10 @@ function lint(args) {
 }
 
 function jsonValue(value) {
-  if (value instanceof Date || Buffer.isBuffer(value)) throw new Error('invalid object in plist for destination format');
-  if (typeof value === 'number' && !Number.isFinite(value)) throw new Error('invalid number in plist for destination format');
+  if (value instanceof Date || Buffer.isBuffer(value))
+    throw new Error('invalid object in plist for destination format');
+  if (typeof value === 'number' && !Number.isFinite(value))
+    throw new Error('invalid number in plist for destination format');
   if (Array.isArray(value)) return value.map(jsonValue);
   if (value && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, jsonValue(entry)]));
@@ -58,14 +64,22 @@ function convert(args) {
   const output = outIndex >= 0 ? rest[outIndex + 1] : null;
   const files = rest.filter((_, index) => index !== outIndex && index !== outIndex + 1);
   if (format !== 'json' || output !== '-' || files.length !== 1) {
-    return { code: 1, stdout: '', stderr: `This double supports only -convert json -o - <file>.\n${USAGE}` };
+    return {
+      code: 1,
+      stdout: '',
+      stderr: `This double supports only -convert json -o - <file>.\n${USAGE}`,
+    };
   }
   const [file] = files;
   let text;
   try {
     text = readInput(file);
   } catch {
-    return { code: 1, stdout: '', stderr: `${file} does not exists or is not readable or is not a regular file\n` };
+    return {
+      code: 1,
+      stdout: '',
+      stderr: `${file} does not exists or is not readable or is not a regular file\n`,
+    };
   }
   try {
     // Real plutil writes compact JSON without a trailing newline.
@@ -80,8 +94,10 @@ export function runPlutil(argv) {
   const [first, ...rest] = argv;
   if (first === '-convert') return convert(rest);
   if (first === '-lint') return lint(rest);
-  if (first === undefined || first === '-help' || first === '-h') return { code: first ? 0 : 1, stdout: '', stderr: USAGE };
-  if (first.startsWith('-') && first !== '-s' && first !== '-') return { code: 1, stdout: '', stderr: `unrecognized option: ${first}\n${USAGE}` };
+  if (first === undefined || first === '-help' || first === '-h')
+    return { code: first ? 0 : 1, stdout: '', stderr: USAGE };
+  if (first.startsWith('-') && first !== '-s' && first !== '-')
+    return { code: 1, stdout: '', stderr: `unrecognized option: ${first}\n${USAGE}` };
 
   return lint(argv);
 }

@@ -2,7 +2,17 @@
 // CoreFoundation's XML reader accepts and fails with messages shaped like CoreFoundation's
 // (`Found non-key inside <dict> at line 26`), naming the line where the problem was found.
 
-const VALUE_TAGS = new Set(['dict', 'array', 'string', 'integer', 'real', 'true', 'false', 'date', 'data']);
+const VALUE_TAGS = new Set([
+  'dict',
+  'array',
+  'string',
+  'integer',
+  'real',
+  'true',
+  'false',
+  'date',
+  'data',
+]);
 const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 /** A parse failure; `message` is the text plutil prints after `<path>: `. */
@@ -70,9 +80,10 @@ function skipDoctype(reader) {
 // Reads `<name attr="…">` or `<name/>` at the reader's position, after the `<`.
 function readOpenTag(reader) {
   const line = reader.line();
-  const match = /^([A-Za-z_][\w.-]*)((?:\s+[A-Za-z_][\w.:-]*\s*=\s*(?:"[^"<]*"|'[^'<]*'))*)\s*(\/?)>/.exec(
-    reader.text.slice(reader.pos, reader.pos + 4096),
-  );
+  const match =
+    /^([A-Za-z_][\w.-]*)((?:\s+[A-Za-z_][\w.:-]*\s*=\s*(?:"[^"<]*"|'[^'<]*'))*)\s*(\/?)>/.exec(
+      reader.text.slice(reader.pos, reader.pos + 4096),
+    );
   if (!match) {
     if (reader.text.indexOf('>', reader.pos) < 0) reader.fail('Encountered unexpected EOF');
     reader.fail(`Malformed tag on line ${line}`);
@@ -86,7 +97,9 @@ function decodeEntity(reader, body) {
   if (body in ENTITIES) return ENTITIES[body];
   const numeric = /^#(x[0-9A-Fa-f]+|[0-9]+)$/.exec(body);
   if (numeric) {
-    const code = numeric[1].startsWith('x') ? parseInt(numeric[1].slice(1), 16) : parseInt(numeric[1], 10);
+    const code = numeric[1].startsWith('x')
+      ? parseInt(numeric[1].slice(1), 16)
+      : parseInt(numeric[1], 10);
     if (code <= 0x10ffff) return String.fromCodePoint(code);
   }
 
@@ -95,7 +108,11 @@ function decodeEntity(reader, body) {
 
 function checkCharacter(reader, char) {
   const code = char.charCodeAt(0);
-  if ((code < 0x20 && code !== 9 && code !== 10 && code !== 13) || code === 0xfffe || code === 0xffff) {
+  if (
+    (code < 0x20 && code !== 9 && code !== 10 && code !== 13) ||
+    code === 0xfffe ||
+    code === 0xffff
+  ) {
     reader.fail(`Encountered unexpected character 0x${code.toString(16)} on line ${reader.line()}`);
   }
 }
@@ -123,7 +140,8 @@ function readText(reader, name) {
     }
     if (char === '&') {
       const end = reader.text.indexOf(';', reader.pos);
-      if (end < 0 || end - reader.pos > 12) reader.fail(`Encountered unknown ampersand-escape sequence at line ${reader.line()}`);
+      if (end < 0 || end - reader.pos > 12)
+        reader.fail(`Encountered unknown ampersand-escape sequence at line ${reader.line()}`);
       text += decodeEntity(reader, reader.text.slice(reader.pos + 1, end));
       reader.pos = end + 1;
       continue;
@@ -137,7 +155,8 @@ function readText(reader, name) {
 function readCloseTag(reader, name) {
   const line = reader.line();
   const match = /^<\/([A-Za-z_][\w.-]*)\s*>/.exec(reader.text.slice(reader.pos, reader.pos + 256));
-  if (!match || match[1] !== name) reader.fail(`Closing tag on line ${line} does not match open tag ${name}`);
+  if (!match || match[1] !== name)
+    reader.fail(`Closing tag on line ${line} does not match open tag ${name}`);
   reader.pos += match[0].length;
 }
 
@@ -146,7 +165,9 @@ function nextChild(reader, container) {
   reader.skipMisc();
   if (reader.atEnd()) reader.fail('Encountered unexpected EOF');
   if (reader.text[reader.pos] !== '<') {
-    reader.fail(`Encountered unexpected character ${reader.text[reader.pos]} on line ${reader.line()}`);
+    reader.fail(
+      `Encountered unexpected character ${reader.text[reader.pos]} on line ${reader.line()}`,
+    );
   }
   if (reader.startsWith('</')) {
     readCloseTag(reader, container);
@@ -165,8 +186,14 @@ function readDict(reader) {
     if (keyTag.name !== 'key') reader.fail(`Found non-key inside <dict> at line ${keyTag.line}`);
     const key = keyTag.empty ? '' : readText(reader, 'key');
     const valueTag = nextChild(reader, 'dict');
-    if (!valueTag || valueTag.name === 'key') reader.fail(`Value missing for key inside <dict> at line ${reader.line()}`);
-    Object.defineProperty(dict, key, { value: readValue(reader, valueTag), enumerable: true, writable: true, configurable: true });
+    if (!valueTag || valueTag.name === 'key')
+      reader.fail(`Value missing for key inside <dict> at line ${reader.line()}`);
+    Object.defineProperty(dict, key, {
+      value: readValue(reader, valueTag),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
 }
 
@@ -181,7 +208,8 @@ function readArray(reader) {
 
 function readInteger(reader, tag) {
   const text = tag.empty ? '' : readText(reader, 'integer').trim();
-  if (!/^[+-]?(\d+|0x[0-9A-Fa-f]+)$/.test(text)) reader.fail(`Encountered misformatted integer on line ${tag.line}`);
+  if (!/^[+-]?(\d+|0x[0-9A-Fa-f]+)$/.test(text))
+    reader.fail(`Encountered misformatted integer on line ${tag.line}`);
   const negative = text.startsWith('-');
   const digits = text.replace(/^[+-]/, '');
 
@@ -192,27 +220,31 @@ function readReal(reader, tag) {
   const text = tag.empty ? '' : readText(reader, 'real').trim();
   if (/^[+-]?(inf|infinity)$/i.test(text)) return text.startsWith('-') ? -Infinity : Infinity;
   if (/^nan$/i.test(text)) return NaN;
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) reader.fail(`Encountered misformatted real on line ${tag.line}`);
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text))
+    reader.fail(`Encountered misformatted real on line ${tag.line}`);
 
   return Number(text);
 }
 
 function readDate(reader, tag) {
   const text = tag.empty ? '' : readText(reader, 'date').trim();
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(text)) reader.fail(`Could not interpret <date> at line ${tag.line}`);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(text))
+    reader.fail(`Could not interpret <date> at line ${tag.line}`);
 
   return new Date(text);
 }
 
 function readData(reader, tag) {
   const text = tag.empty ? '' : readText(reader, 'data').replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) reader.fail(`Could not interpret <data> at line ${tag.line}`);
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text))
+    reader.fail(`Could not interpret <data> at line ${tag.line}`);
 
   return Buffer.from(text, 'base64');
 }
 
 function readValue(reader, tag) {
-  if (!VALUE_TAGS.has(tag.name)) reader.fail(`Encountered unknown tag ${tag.name} on line ${tag.line}`);
+  if (!VALUE_TAGS.has(tag.name))
+    reader.fail(`Encountered unknown tag ${tag.name} on line ${tag.line}`);
   if (tag.name === 'true' || tag.name === 'false') {
     if (!tag.empty) readCloseTag(reader, tag.name);
     return tag.name === 'true';
@@ -233,7 +265,10 @@ function readPlistBody(reader, tag) {
   if (!valueTag) reader.fail(`Encountered empty plist tag`);
   const value = readValue(reader, valueTag);
   const extra = nextChild(reader, 'plist');
-  if (extra) reader.fail(`Encountered unexpected element at line ${extra.line} (plist can only include one object)`);
+  if (extra)
+    reader.fail(
+      `Encountered unexpected element at line ${extra.line} (plist can only include one object)`,
+    );
 
   return value;
 }
@@ -248,14 +283,18 @@ export function parseXmlPlist(text) {
   }
   if (reader.atEnd()) reader.fail('Encountered unexpected EOF');
   if (reader.text[reader.pos] !== '<') {
-    reader.fail(`Encountered unexpected character ${reader.text[reader.pos]} on line ${reader.line()}`);
+    reader.fail(
+      `Encountered unexpected character ${reader.text[reader.pos]} on line ${reader.line()}`,
+    );
   }
   reader.pos += 1;
   const tag = readOpenTag(reader);
   const value = tag.name === 'plist' ? readPlistBody(reader, tag) : readValue(reader, tag);
   reader.skipMisc();
   if (!reader.atEnd()) {
-    reader.fail(`Encountered unexpected element at line ${reader.line()} (plist can only include one object)`);
+    reader.fail(
+      `Encountered unexpected element at line ${reader.line()} (plist can only include one object)`,
+    );
   }
 
   return value;

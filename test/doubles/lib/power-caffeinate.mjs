@@ -1,7 +1,8 @@
 // The logic of the caffeinate double: getopt parsing with caffeinate's option string and the
 // assertion records its flags create (Apple's caffeinate.c).
 
-export const USAGE = 'usage: caffeinate [-disu] [-t timeout] [-w Process ID] [command arguments...]';
+export const USAGE =
+  'usage: caffeinate [-disu] [-t timeout] [-w Process ID] [command arguments...]';
 const OPTION_STRING = 'mdhisut:w:';
 
 // One assertion per flag, in this order whatever order the flags came in.
@@ -36,7 +37,8 @@ export function parseOptions(argv) {
     for (let pos = 1; pos < arg.length; pos += 1) {
       const letter = arg[pos];
       const spec = OPTION_STRING.indexOf(letter);
-      if (letter === ':' || spec === -1) return { error: `caffeinate: illegal option -- ${letter}` };
+      if (letter === ':' || spec === -1)
+        return { error: `caffeinate: illegal option -- ${letter}` };
       if (OPTION_STRING[spec + 1] !== ':') {
         flags.add(letter);
         continue;
@@ -77,10 +79,14 @@ export function assertionTypes(flags) {
 
 /** The `Details:` text of caffeinate's assertions. */
 export function detailsText({ timeoutSecs, waitPid, utility, utilityPid }) {
-  if (utility !== undefined) return `caffeinate asserting on behalf of '${utility}' (pid ${utilityPid})`;
-  const base = waitPid === undefined
-    ? (timeoutSecs === undefined ? 'caffeinate asserting forever' : 'caffeinate asserting')
-    : `caffeinate asserting on behalf of Process ID ${waitPid}`;
+  if (utility !== undefined)
+    return `caffeinate asserting on behalf of '${utility}' (pid ${utilityPid})`;
+  const base =
+    waitPid === undefined
+      ? timeoutSecs === undefined
+        ? 'caffeinate asserting forever'
+        : 'caffeinate asserting'
+      : `caffeinate asserting on behalf of Process ID ${waitPid}`;
 
   return timeoutSecs === undefined ? base : `${base} for ${timeoutSecs} secs`;
 }

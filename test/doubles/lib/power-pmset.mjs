@@ -54,9 +54,13 @@ function countOf(type, assertions) {
 }
 
 function summaryRows(assertions) {
-  const rare = [...new Set(assertions.map((assertion) => assertion.type))].filter((type) => !SUMMARY_TYPES.includes(type));
+  const rare = [...new Set(assertions.map((assertion) => assertion.type))].filter(
+    (type) => !SUMMARY_TYPES.includes(type),
+  );
 
-  return [...SUMMARY_TYPES, ...rare].map((type) => `   ${type.padEnd(30)} ${countOf(type, assertions)}`);
+  return [...SUMMARY_TYPES, ...rare].map(
+    (type) => `   ${type.padEnd(30)} ${countOf(type, assertions)}`,
+  );
 }
 
 function ownerLines(assertion, now) {
@@ -104,15 +108,27 @@ function preventers(liveAssertions, types, others, powerSource) {
 
 /** `pmset -g` and `pmset -g live`. */
 export function formatLive(settings, liveAssertions) {
-  const sleepBy = preventers(liveAssertions, SYSTEM_SLEEP_TYPES, settings.otherSleepPreventers, settings.powerSource);
-  const displayBy = preventers(liveAssertions, ['PreventUserIdleDisplaySleep'], [], settings.powerSource);
+  const sleepBy = preventers(
+    liveAssertions,
+    SYSTEM_SLEEP_TYPES,
+    settings.otherSleepPreventers,
+    settings.powerSource,
+  );
+  const displayBy = preventers(
+    liveAssertions,
+    ['PreventUserIdleDisplaySleep'],
+    [],
+    settings.powerSource,
+  );
   const lines = ['System-wide power settings:'];
   if (settings.sleepDisabled !== null) lines.push(` SleepDisabled\t\t${settings.sleepDisabled}`);
   lines.push('Currently in use:');
   for (const [name, value] of settings.live) {
     let row = settingRow(name, value);
-    if (name === 'sleep' && sleepBy.length > 0) row += ` (sleep prevented by ${sleepBy.join(', ')})`;
-    if (name === 'displaysleep' && displayBy.length > 0) row += ` (display sleep prevented by ${displayBy.join(', ')})`;
+    if (name === 'sleep' && sleepBy.length > 0)
+      row += ` (sleep prevented by ${sleepBy.join(', ')})`;
+    if (name === 'displaysleep' && displayBy.length > 0)
+      row += ` (display sleep prevented by ${displayBy.join(', ')})`;
     lines.push(row);
   }
 
@@ -124,15 +140,21 @@ export function formatCustom(settings) {
   const profiles = settings.hasBattery ? ['battery', 'ac'] : ['ac'];
   const lines = profiles
     .filter((profile) => settings.custom[profile])
-    .flatMap((profile) => [PROFILE_HEADERS[profile], ...settings.custom[profile].map(([name, value]) => settingRow(name, value))]);
+    .flatMap((profile) => [
+      PROFILE_HEADERS[profile],
+      ...settings.custom[profile].map(([name, value]) => settingRow(name, value)),
+    ]);
 
   return `${lines.join('\n')}\n`;
 }
 
 function batteryLine(battery) {
-  const time = battery.state === 'AC attached; not charging'
-    ? ''
-    : battery.remaining ? `; ${battery.remaining} remaining` : '; (no estimate)';
+  const time =
+    battery.state === 'AC attached; not charging'
+      ? ''
+      : battery.remaining
+        ? `; ${battery.remaining} remaining`
+        : '; (no estimate)';
   const health = battery.health ? ` (${battery.health})` : '';
 
   return ` -${battery.name} (id=${battery.id})\t${battery.percent}%; ${battery.state}${time} present: true${health}`;
@@ -143,7 +165,8 @@ export function formatBattery(settings) {
   if (settings.powerSource === null) return 'No power source info available\n';
   const lines = [`Now drawing from '${SOURCE_NAMES[settings.powerSource]}'`];
   if (settings.hasBattery) lines.push(batteryLine(settings.battery));
-  if (settings.hasBattery && settings.batteryWarning) lines.push(`\tBattery Warning: ${settings.batteryWarning}`);
+  if (settings.hasBattery && settings.batteryWarning)
+    lines.push(`\tBattery Warning: ${settings.batteryWarning}`);
 
   return `${lines.join('\n')}\n`;
 }

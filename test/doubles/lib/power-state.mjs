@@ -6,7 +6,14 @@
 import { readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { isProcessAlive, readJson, readProcStat, stateDir, updateJson, writeJsonAtomic } from './power-store.mjs';
+import {
+  isProcessAlive,
+  readJson,
+  readProcStat,
+  stateDir,
+  updateJson,
+  writeJsonAtomic,
+} from './power-store.mjs';
 
 export const ASSERTION_NAME = 'caffeinate command-line tool';
 export const LOCALIZED_REASON = 'THE CAFFEINATE TOOL IS PREVENTING SLEEP.';
@@ -19,7 +26,13 @@ export function defaultPowerSettings() {
   return {
     powerSource: 'ac',
     hasBattery: true,
-    battery: { name: 'InternalBattery-0', id: 1234567, percent: 85, state: 'charging', remaining: '1:23' },
+    battery: {
+      name: 'InternalBattery-0',
+      id: 1234567,
+      percent: 85,
+      state: 'charging',
+      remaining: '1:23',
+    },
     batteryWarning: null,
     sleepDisabled: null,
     live: [
@@ -39,8 +52,20 @@ export function defaultPowerSettings() {
       ['disksleep', 0],
     ],
     custom: {
-      battery: [['lidwake', 1], ['displaysleep', 2], ['sleep', 1], ['disksleep', 10]],
-      ac: [['lidwake', 1], ['displaysleep', 10], ['sleep', 1], ['disksleep', 10], ['womp', 1], ['autorestart', 0]],
+      battery: [
+        ['lidwake', 1],
+        ['displaysleep', 2],
+        ['sleep', 1],
+        ['disksleep', 10],
+      ],
+      ac: [
+        ['lidwake', 1],
+        ['displaysleep', 10],
+        ['sleep', 1],
+        ['disksleep', 10],
+        ['womp', 1],
+        ['autorestart', 0],
+      ],
     },
     // Other processes' assertions, always listed: powerd's is there on every Mac with the display
     // on, and its type is the one caffeinate -i uses, so a check on the type alone proves nothing.
@@ -79,7 +104,9 @@ export function readPowerSettings(env = process.env) {
 
 /** Applies `change` to the stored settings under the lock. */
 export function updatePowerSettings(change, env = process.env) {
-  return updateJson(settingsPath(env), {}, (stored) => change({ ...defaultPowerSettings(), ...stored }));
+  return updateJson(settingsPath(env), {}, (stored) =>
+    change({ ...defaultPowerSettings(), ...stored }),
+  );
 }
 
 /** Records a running caffeinate and its assertions; returns the record path. */
@@ -125,6 +152,12 @@ export function isRecordAlive(record) {
 export function readLiveAssertions(env = process.env, now = Date.now()) {
   return readCaffeinateRecords(env)
     .filter(isRecordAlive)
-    .flatMap((record) => record.assertions.map((assertion) => ({ pid: record.pid, process: 'caffeinate', ...assertion })))
+    .flatMap((record) =>
+      record.assertions.map((assertion) => ({
+        pid: record.pid,
+        process: 'caffeinate',
+        ...assertion,
+      })),
+    )
     .filter((assertion) => assertion.timeoutAt === null || assertion.timeoutAt > now);
 }

@@ -3,55 +3,24 @@
 // that a zombie or a recycled pid cannot fool.
 import { randomBytes } from 'node:crypto';
 import {
-  closeSync, constants, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync,
+  closeSync,
+  constants,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 const LOCK_STALE_MS = 10_000;
 const LOCK_GIVE_UP_MS = 15_000;
 
-function parentPid(pid) {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return 0;
-  }
-}
-
-function readProcList(pid, file) {
-  try {
-    return readFileSync(`/proc/${pid}/${file}`, 'utf8').split('\0');
-  } catch {
-    return null;
-  }
-}
-
-function stateRootOfAncestor(pid) {
-  const entry = readProcList(pid, 'environ')?.find((item) => item.startsWith('WORKBENCH_DOUBLE_STATE='));
-  if (entry) return entry.slice('WORKBENCH_DOUBLE_STATE='.length);
-  // The launchctl double's job monitor runs with an empty environment and its state root as
-  // its first argument: `node …/launchd-monitor.mjs <state root> <label> <token>`.
-  const argv = readProcList(pid, 'cmdline');
-  if (argv?.[1]?.endsWith('launchd-monitor.mjs') && argv[2]) return argv[2];
-
-  return undefined;
-}
-
-function inheritedStateRoot() {
-  // A launchd job gets launchd's environment, not the test's, so a caffeinate double run as a job
-  // of the launchctl double finds its world through its ancestors.
-  for (let pid = process.ppid; pid > 1; pid = parentPid(pid)) {
-    const root = stateRootOfAncestor(pid);
-    if (root) return root;
-  }
-
-  return undefined;
-}
-
-/** The folder named by WORKBENCH_DOUBLE_STATE (or inherited from a launchd-double ancestor). */
+/** The folder named by WORKBENCH_DOUBLE_STATE (the launchctl double passes it to its jobs). */
 export function stateRoot(env = process.env) {
-  const root = env.WORKBENCH_DOUBLE_STATE || (env === process.env ? inheritedStateRoot() : undefined);
+  const root = env.WORKBENCH_DOUBLE_STATE;
   if (!root) {
     process.stderr.write('double: WORKBENCH_DOUBLE_STATE is not set\n');
     process.exit(70);
