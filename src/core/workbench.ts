@@ -48,7 +48,7 @@ export interface WorkbenchOptions {
   env?: NodeJS.ProcessEnv;
   /**
    * How launchd runs `workbench agent run`: `'cli'` for this process's own node and CLI script,
-   * or an explicit argv prefix (the app passes its own executable and a flag).
+   * or an explicit argv prefix (the app passes a Node binary and its bundled CLI).
    */
   agentProgram: 'cli' | readonly string[];
   logger?: Logger;
@@ -77,6 +77,7 @@ export class Workbench implements WorkbenchApi {
   readonly #env: NodeJS.ProcessEnv;
   readonly #options: WorkbenchOptions;
   #statusReader: StatusReader | undefined;
+  #statusReaderKey = '';
 
   constructor(options: WorkbenchOptions) {
     this.#options = options;
@@ -146,11 +147,16 @@ export class Workbench implements WorkbenchApi {
   }
 
   async status(): Promise<WorkbenchStatus> {
+    // The reader keeps caches for one set of command paths; changed settings get a new one.
+    const commands = this.commands();
+    const key = JSON.stringify(commands);
+    if (this.#statusReaderKey !== key) this.#statusReader = undefined;
+    this.#statusReaderKey = key;
     this.#statusReader ??= new StatusReader({
       paths: this.paths,
       settings: () => this.settings(),
       container: this.container(),
-      containerPath: this.commands().container,
+      containerPath: commands.container,
       launchd: this.launchd(),
       readEnvViews: () => this.envStatusViews(),
       clock: this.#options.clock,
