@@ -7,19 +7,10 @@ import { accessSync, constants } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 
+import { COMMAND_NAMES, type CommandName } from './command-names.js';
 import { WorkbenchError } from './errors.js';
 
-export const COMMAND_NAMES = [
-  'container',
-  'launchctl',
-  'caffeinate',
-  'pmset',
-  'plutil',
-  'sw_vers',
-  'sysctl',
-] as const;
-
-export type CommandName = (typeof COMMAND_NAMES)[number];
+export { COMMAND_NAMES, type CommandName } from './command-names.js';
 
 export type CommandPaths = Record<CommandName, string>;
 

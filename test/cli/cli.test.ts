@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 
 import { saveEnvChanges } from '../../src/core/env/index.js';
 
 import {
-  CLI_BUNDLE,
   createWorkbenchWorld,
   type WorkbenchWorld,
+  runWorkbenchCli,
 } from '../helpers/workbench-world.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let world: WorkbenchWorld;
 before(async () => {
@@ -22,18 +15,8 @@ before(async () => {
 });
 after(() => world.dispose());
 
-function workbench(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI_BUNDLE, ...args], {
-      env: world.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function workbench(...args: string[]) {
+  return runWorkbenchCli(world, args);
 }
 
 const COMMANDS = [

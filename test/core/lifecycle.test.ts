@@ -1,34 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 
 import { AGENT_LABEL } from '../../src/core/platform.js';
 import { commandStats } from '../../src/core/run-command.js';
 import {
-  CLI_BUNDLE,
   createWorkbenchWorld,
   type WorkbenchWorld,
+  runWorkbenchCli,
 } from '../helpers/workbench-world.js';
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(world: WorkbenchWorld, args: string[]): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI_BUNDLE, ...args], {
-      env: world.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function runCli(world: WorkbenchWorld, args: string[]) {
+  return runWorkbenchCli(world, args);
 }
 
 function isAlive(pid: number): boolean {

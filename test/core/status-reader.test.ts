@@ -8,25 +8,14 @@ import {
   createWorkbenchWorld,
   IMAGE,
   type WorkbenchWorld,
+  runWorkbenchCli,
 } from '../helpers/workbench-world.js';
 import { sampleStatus } from '../helpers/samples.js';
 
-function statusJson(
-  world: WorkbenchWorld,
-): Promise<{ code: number | null; status: Record<string, any>; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI_BUNDLE, 'status', '--json'], {
-      env: world.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (code) =>
-      resolve({ code, status: stdout ? JSON.parse(stdout) : {}, stderr }),
-    );
-  });
+async function statusJson(world: WorkbenchWorld) {
+  const run = await runWorkbenchCli(world, ['status', '--json']);
+
+  return { ...run, status: run.stdout ? JSON.parse(run.stdout) : {} };
 }
 
 describe('workbench status with an untrusted status.json', () => {

@@ -4,6 +4,7 @@
  * the stand-in runtime and bridge installed the way the image lays them out, a mock Telegram
  * API, and env files that point the bridge at it. `cleanup` ends every process it started.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -159,4 +160,25 @@ export async function createWorkbenchWorld(
       world.cleanup();
     },
   };
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node dist/cli.js …` as a real process in the world's environment. */
+export function runWorkbenchCli(world: WorkbenchWorld, args: string[]): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI_BUNDLE, ...args], {
+      env: world.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }

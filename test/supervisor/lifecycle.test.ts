@@ -11,7 +11,6 @@ import {
   readSupervisorLog,
   startSupervisor,
   stopSupervisor,
-  waitFor,
   waitForStatus,
   type RunningSupervisor,
   type Workbench,

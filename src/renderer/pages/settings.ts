@@ -2,19 +2,12 @@
  * The settings window: resources, image, container name, stop timeout, command paths, and
  * whether the menu-bar app opens at login. Every value is checked by the core's schema on save.
  */
+import { COMMAND_NAMES } from '../../core/command-names.js';
 import type { SettingsChange, SettingsData } from '../../ipc/contract.js';
 import { messageOf, unwrap, workbench } from '../lib/api.js';
 import { button, byId, h, replaceChildren, showMessage } from '../lib/dom.js';
 
-const COMMANDS = [
-  'container',
-  'launchctl',
-  'caffeinate',
-  'pmset',
-  'plutil',
-  'sw_vers',
-  'sysctl',
-] as const;
+const COMMANDS = COMMAND_NAMES;
 
 const message = byId('message');
 const content = byId('content');
