@@ -38,7 +38,9 @@ export function formatStatus(status: WorkbenchStatus): string[] {
     container.cpus !== null && container.memoryBytes !== null
       ? ` · ${container.cpus} CPUs · ${Math.round(container.memoryBytes / 1024 ** 3)} GiB`
       : '';
-  lines.push(`container         ${container.name} ${container.state}${resources}`);
+  // The container is run with --rm, so a stopped workbench has none: say so plainly.
+  const state = container.state === 'missing' ? 'not running' : container.state;
+  lines.push(`container         ${container.name} ${state}${resources}`);
   if (status.services) {
     lines.push(`  ${formatService('runtime', status.services.runtime, now)}`);
     lines.push(`  ${formatService('bridge', status.services.bridge, now)}`);
