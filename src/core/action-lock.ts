@@ -16,6 +16,7 @@ import {
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { LockError } from './errors.js';
+import { isProcessAlive } from './process-alive.js';
 
 interface LockRecord {
   pid: number;
@@ -29,15 +30,6 @@ export interface LockOptions {
   pollMs?: number;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The action under way, or null when no live process holds the lock. */
 export function readLockHolder(path: string): LockRecord | null {
   let record: LockRecord;
@@ -46,7 +38,7 @@ export function readLockHolder(path: string): LockRecord | null {
   } catch {
     return null;
   }
-  if (typeof record.pid !== 'number' || !isAlive(record.pid)) return null;
+  if (typeof record.pid !== 'number' || !isProcessAlive(record.pid)) return null;
 
   return record;
 }
@@ -90,7 +82,7 @@ function removeIfStale(path: string): void {
   } catch {
     // Not a lock this code wrote (its locks always hold a record): treat as stale.
   }
-  if (typeof pid === 'number' && isAlive(pid)) return;
+  if (typeof pid === 'number' && isProcessAlive(pid)) return;
   try {
     // Re-read right before unlinking so a lock taken over meanwhile is not removed.
     if (readFileSync(path, 'utf8') === text) unlinkSync(path);

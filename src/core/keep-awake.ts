@@ -20,6 +20,7 @@ import { AWAKE_AGENT_LABEL, type CommandPaths, type WorkbenchPaths } from './pla
 import { findCaffeinateAssertions, parseAssertions } from './power.js';
 import { ensureSuccess, runCommand } from './run-command.js';
 import { LAUNCHD_PATH } from './workbench-agent.js';
+import { isProcessAlive } from './process-alive.js';
 
 /** What the keep-awake agent is doing. */
 export interface KeepAwakeStatus {
@@ -98,15 +99,6 @@ export function keepAwakeFromList(
   return { enabled: installed, active: pid !== null, pid };
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function readTextOrNull(path: string): string | null {
   try {
     return readFileSync(path, 'utf8');
@@ -182,7 +174,7 @@ export class KeepAwake {
   async status(): Promise<KeepAwakeStatus> {
     const enabled = existsSync(this.#options.paths.awakePlist);
     const job = await this.#launchd.print(AWAKE_AGENT_LABEL);
-    const pid = job?.pid != null && isRunning(job.pid) ? job.pid : null;
+    const pid = job?.pid != null && isProcessAlive(job.pid) ? job.pid : null;
     if (pid === null) {
       return {
         enabled,
@@ -249,8 +241,8 @@ export class KeepAwake {
   // After bootout launchd has sent SIGTERM (SIGKILL after ExitTimeOut); make sure it took.
   async #ensureGone(pid: number): Promise<void> {
     const deadline = Date.now() + this.#timeouts.goneWaitMs;
-    while (isRunning(pid) && Date.now() < deadline) await sleep(this.#timeouts.pollMs);
-    if (!isRunning(pid)) return;
+    while (isProcessAlive(pid) && Date.now() < deadline) await sleep(this.#timeouts.pollMs);
+    if (!isProcessAlive(pid)) return;
     // A live pid that holds no caffeinate assertion is another process that got the number.
     if (!(await this.#assertionHeld(pid))) return;
 
@@ -261,8 +253,8 @@ export class KeepAwake {
       // Gone meanwhile.
     }
     const killDeadline = Date.now() + this.#timeouts.goneWaitMs;
-    while (isRunning(pid) && Date.now() < killDeadline) await sleep(this.#timeouts.pollMs);
-    if (!isRunning(pid)) return;
+    while (isProcessAlive(pid) && Date.now() < killDeadline) await sleep(this.#timeouts.pollMs);
+    if (!isProcessAlive(pid)) return;
 
     const message = `caffeinate (pid ${pid}) still prevents sleep after keep-awake was turned off`;
     throw new WorkbenchError(message, {

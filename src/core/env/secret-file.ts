@@ -11,6 +11,7 @@ import { basename, dirname, join } from 'node:path';
 
 import { MAX_ENV_FILE_BYTES, readAll } from './document.js';
 import { EnvFileError } from './errors.js';
+import { isProcessAlive } from '../process-alive.js';
 
 export const SECRET_FILE_MODE = 0o600;
 export const SECRET_FOLDER_MODE = 0o700;
@@ -190,14 +191,9 @@ function tempPathFor(target: string): string {
   );
 }
 
-function isProcessAlive(pid: number): boolean {
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** True while another process with this pid runs: this process's own temp files count as stale. */
+function isOtherProcessAlive(pid: number): boolean {
+  return pid !== process.pid && isProcessAlive(pid);
 }
 
 /**
@@ -216,7 +212,7 @@ export function removeStaleTempFiles(target: string): string[] {
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
     const pid = Number.parseInt(name.slice(prefix.length), 10);
-    if (Number.isInteger(pid) && pid > 0 && isProcessAlive(pid)) continue;
+    if (Number.isInteger(pid) && pid > 0 && isOtherProcessAlive(pid)) continue;
     try {
       fs.unlinkSync(join(dirname(target), name));
       removed.push(name);
