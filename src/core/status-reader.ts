@@ -4,7 +4,7 @@
  * the supervisor's status.json is read from the host folder mounted into the container, and facts
  * that change rarely (the CLI's version, whether the image exists) are cached.
  */
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 import { readLockHolder } from './action-lock.js';
@@ -140,8 +140,8 @@ export class StatusReader {
 
   async #observeAgents(observation: StatusObservation): Promise<void> {
     const { paths } = this.#deps;
-    const agentInstalled = exists(paths.agentPlist);
-    const awakeInstalled = exists(paths.awakePlist);
+    const agentInstalled = existsSync(paths.agentPlist);
+    const awakeInstalled = existsSync(paths.awakePlist);
     observation.launchAgent.installed = agentInstalled;
     observation.keepAwake.enabled = awakeInstalled;
     if (!agentInstalled && !awakeInstalled) return;
@@ -238,14 +238,5 @@ export class StatusReader {
     } catch {
       // The cache only saves work; failing to write it changes no result.
     }
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }
