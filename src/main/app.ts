@@ -325,7 +325,10 @@ class App implements RunningApp {
 
   #statusChanged(next: WorkbenchStatus, lastAction: ActionName | null): void {
     const notices = decideNotifications(this.#status, next, lastAction);
+    const first = this.#status === null;
     this.#status = next;
+    // A first launch on a Mac that is not set up yet opens the guided setup.
+    if (first && next.overall === 'not-set-up') this.openWindow('setup');
     for (const notice of notices) this.#notify(notice.title, notice.body);
     this.#renderTray();
     this.#broadcast(next);

@@ -12,7 +12,11 @@ import { CHANNELS, STATUS_EVENT } from '../../src/ipc/channels.js';
 import { startApp, type RunningApp } from '../../src/main/app.js';
 import { createSettingsAccess } from '../../src/main/settings-access.js';
 import { REPO_ROOT } from '../helpers/double-env.js';
-import { createWorkbenchWorld, type WorkbenchWorld } from '../helpers/workbench-world.js';
+import {
+  createWorkbenchWorld,
+  type WorkbenchWorld,
+  type WorkbenchWorldOptions,
+} from '../helpers/workbench-world.js';
 import { createFakeElectron, world, type FakeElectron, type FakeMenu } from './fake-electron.js';
 import { ManualClock, settle } from './manual-clock.js';
 
@@ -60,8 +64,8 @@ async function waitUntil(what: string, condition: () => boolean, clock?: ManualC
   }
 }
 
-async function start(): Promise<Started> {
-  const bench = await createWorkbenchWorld();
+async function start(options: WorkbenchWorldOptions = {}): Promise<Started> {
+  const bench = await createWorkbenchWorld(options);
   const core = bench.workbench();
   const rendererDir = join(bench.root, 'renderer');
   mkdirSync(rendererDir);
@@ -96,6 +100,18 @@ function workbenchLabel(): string | undefined {
 }
 
 describe('the main process wiring', () => {
+  test('opens the guided setup on a first launch of a Mac that is not set up', async () => {
+    await start({ withoutEnvFiles: true });
+    assert.equal(world.windows.length, 1);
+    assert.equal(world.windows[0]!.url, 'workbench://app/setup.html');
+    assert.equal(trayMenu().item('status.workbench').label, 'Workbench Not Set Up');
+  });
+
+  test('opens no window at launch when the workbench is set up', async () => {
+    await start();
+    assert.equal(world.windows.length, 0);
+  });
+
   test('shows the tray, starts the workbench from the menu and shows it running', async () => {
     const { bench, clock } = await start();
     const tray = world.trays[0]!;
