@@ -9,21 +9,13 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { chromium, type Page } from 'playwright-core';
+import { type Page } from 'playwright-core';
+
+import { launchChromium } from './chromium.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const iconsDir = join(root, 'assets', 'icons');
 const sourceDir = join(iconsDir, 'source');
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 /** One PNG to write: which source, at what size, and whether it is a template image. */
 interface IconJob {
@@ -94,10 +86,7 @@ async function main(): Promise<void> {
   const sources = readdirSync(sourceDir)
     .filter((name) => name.endsWith('.svg'))
     .sort();
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     await page.setContent('<!doctype html><title>icons</title>');

@@ -9,24 +9,15 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync } from 'node:
 import { extname, join } from 'node:path';
 
 import { build } from 'esbuild';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 import { WINDOW_NAMES, type WindowName } from '../../src/ipc/channels.js';
 import { parseValue } from '../../src/ipc/contract.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/main/page-protocol.js';
+import { launchChromium } from '../../scripts/chromium.js';
 import { REPO_ROOT } from '../helpers/double-env.js';
 
 export const PAGE_ORIGIN = 'http://workbench.test';
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -96,10 +87,7 @@ export async function startPageHarness(
   handle: PageRequestHandler,
 ): Promise<PageHarness> {
   const script = await bridgeScript();
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-  });
+  const browser = await launchChromium();
   const contexts = new Set<BrowserContext>();
   const pages = new Set<Page>();
 
