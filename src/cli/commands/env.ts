@@ -11,6 +11,7 @@ import {
   type EnvProblem,
 } from '../../core/env/document.js';
 import {
+  fileReport,
   checkEnvFiles,
   maskedText,
   readEnvFile,
@@ -76,15 +77,14 @@ function problemJson(found: EnvProblem) {
 /** The JSON document of `env check --json`. */
 export function checkReportJson(report: EnvCheckReport) {
   const file = (name: EnvFileName) => {
-    const state = report.files[name];
-    const mine = report.problems.filter((found) => found.file === name);
+    const { state, problems, ok } = fileReport(report, name);
 
     return {
       path: state.path,
       exists: state.exists,
       mode: state.mode,
-      ok: state.exists && !mine.some((found) => found.severity === 'error'),
-      problems: mine.map(problemJson),
+      ok,
+      problems: problems.map(problemJson),
     };
   };
 
@@ -108,8 +108,7 @@ function countWords(problems: readonly EnvProblem[]): string {
 
 function printCheckReport(context: CliContext, report: EnvCheckReport): void {
   for (const name of FILE_CHOICES) {
-    const state = report.files[name];
-    const mine = report.problems.filter((found) => found.file === name);
+    const { state, problems: mine } = fileReport(report, name);
     const mode = state.mode === null ? '' : `, mode ${state.mode}`;
     printLine(context, `${fileNameOf(name)} (${state.path}${mode}): ${countWords(mine)}`);
     for (const found of mine) printLine(context, `  ${formatEnvProblem(found)}`);

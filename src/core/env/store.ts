@@ -231,6 +231,14 @@ export interface EnvFileStatusView {
   problems: string[];
 }
 
+/** One file of a check: its state, the problems found in it, and whether it exists without errors. */
+export function fileReport(report: EnvCheckReport, name: EnvFileName) {
+  const state = report.files[name];
+  const problems = report.problems.filter((found) => found.file === name);
+
+  return { state, problems, ok: state.exists && !hasErrors(problems) };
+}
+
 /**
  * Both files as the status model shows them: exists, mode, ok and one line per error or warning.
  * Changes nothing unless `repair` is true; a wrong mode is then reported as an error.
@@ -241,15 +249,14 @@ export function readEnvStatus(
 ): Record<EnvFileName, EnvFileStatusView> {
   const report = checkEnvFiles(envDir, { repair: options.repair ?? false });
   const view = (name: EnvFileName): EnvFileStatusView => {
-    const state = report.files[name];
-    const mine = report.problems.filter((found) => found.file === name);
+    const { state, problems, ok } = fileReport(report, name);
 
     return {
       path: state.path,
       exists: state.exists,
       mode: state.mode,
-      ok: state.exists && !hasErrors(mine),
-      problems: mine.map((found) => formatEnvProblem(found)),
+      ok,
+      problems: problems.map((found) => formatEnvProblem(found)),
     };
   };
 
