@@ -50,13 +50,16 @@ export async function readHostInfo(
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       env: options.env,
     });
-  const [version, translated, arm64, cpu] = await Promise.all([
+  const calls = [
     run(commands.sw_vers, ['-productVersion']),
     run(commands.sysctl, ['-in', 'sysctl.proc_translated']),
     run(commands.sysctl, ['-in', 'hw.optional.arm64']),
     // Present on every Mac, so one call can read all three, one value per line.
     run(commands.sysctl, ['-n', 'machdep.cpu.brand_string', 'hw.ncpu', 'hw.memsize']),
-  ]);
+  ] as const;
+  // When one command cannot start, the others are still waited for, so no child outlives the call.
+  await Promise.allSettled(calls);
+  const [version, translated, arm64, cpu] = await Promise.all(calls);
   ensureSuccess(version, 'reading the macOS version');
   const [brand, cpus, memory] = cpu.exitCode === 0 ? cpu.stdout.split('\n') : [];
 

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, beforeEach, describe, test } from 'node:test';
 
 import { CommandError } from '../../src/core/errors.js';
@@ -63,6 +65,18 @@ describe('readHostInfo', () => {
       assert.equal(error.message, 'sw_vers is not installed at /nonexistent/sw_vers');
       return true;
     });
+  });
+
+  test('waits for the sysctl calls before rejecting for a missing sw_vers', async () => {
+    // A sysctl that answers late and leaves a mark once it has finished.
+    const marks = join(world.root, 'sysctl-finished');
+    const slowSysctl = join(world.root, 'slow-sysctl');
+    writeFileSync(slowSysctl, `#!/bin/sh\nsleep 0.3\necho done >> '${marks}'\n`, { mode: 0o755 });
+    const commands = { sysctl: slowSysctl, sw_vers: '/nonexistent/sw_vers' };
+
+    await assert.rejects(readHostInfo(commands, { env: world.env }), CommandError);
+
+    assert.equal(readFileSync(marks, 'utf8'), 'done\ndone\ndone\n');
   });
 
   test('takes the major version from two- and three-part versions', () => {
