@@ -450,6 +450,8 @@ function checkServices(context: Context): void {
   const alive = (pid: number | null) =>
     pid !== null && existsSync(join(context.procRoot, String(pid)));
   const age = context.now.getTime() - Date.parse(supervisor.updatedAt);
+  // updatedAt is cut to whole seconds, so the write may have come up to a second after it.
+  const ageAtLeast = age - 1000;
   if (!alive(supervisor.pid)) {
     add(
       context,
@@ -457,7 +459,7 @@ function checkServices(context: Context): void {
       'fail',
       `the supervisor (pid ${supervisor.pid}) is not running; status.json is from ${supervisor.updatedAt}`,
     );
-  } else if (age > staleAfterMs(read.status)) {
+  } else if (ageAtLeast > staleAfterMs(read.status)) {
     add(
       context,
       'supervisor',

@@ -12,6 +12,9 @@ import {
   type RunningSupervisor,
   type WorkbenchOptions,
 } from './harness.js';
+import { readSupervisorConfig } from '../../src/supervisor/config.js';
+import { runDoctor } from '../../src/supervisor/doctor.js';
+import { sampleStatus } from '../helpers/samples.js';
 
 interface Report {
   checks: Array<{ id: string; level: 'ok' | 'warn' | 'fail'; message: string }>;
@@ -175,6 +178,28 @@ describe('workbench-doctor', () => {
       level: 'fail',
       message:
         "GET /v1/workspace/status with the bridge's token answered 401: the runtime does not accept it (a different token, or none reached the runtime)",
+    });
+  });
+
+  it('allows for the whole seconds of updatedAt before calling status.json stale', async (t) => {
+    const { world } = await setUp(t);
+    // Written by a live process, announcing 300 ms heartbeats: stale after 1 s without a write.
+    const status = sampleStatus({ pid: process.pid, heartbeatIntervalMs: 300 });
+    writeFileSync(join(world.statusDir, 'status.json'), JSON.stringify(status));
+    const env = world.supervisorEnv();
+    const config = readSupervisorConfig(env);
+    const supervisorAt = async (now: string) => {
+      const report = await runDoctor({ config, procRoot: '/proc', env, now: () => new Date(now) });
+      return check(report, 'supervisor');
+    };
+
+    // Stamped 08:00:30, the write may have come as late as 08:00:30.999.
+    assert.equal((await supervisorAt('2026-12-03T08:00:31.900Z')).level, 'ok');
+    assert.deepEqual(await supervisorAt('2026-12-03T08:00:32.100Z'), {
+      id: 'supervisor',
+      level: 'warn',
+      message: 'status.json was last written 2 s ago (heartbeat 17)',
+      section: 'Services',
     });
   });
 
